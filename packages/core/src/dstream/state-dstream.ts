@@ -1,0 +1,226 @@
+import { Batch } from '../batch/batch.js';
+import { partitionOf } from '../util/hashing.js';
+import { KeyMap } from '../util/key-map.js';
+import { DStreamError } from '../util/errors.js';
+import { requireFunction, requirePositiveInteger } from '../util/validation.js';
+import type { StatefulComputation } from './dstream-computation.js';
+import type { DStream } from './dstream.js';
+
+/**
+ * The function of `updateStateByKey`: called every batch for every key that has a state or new
+ * values, with the key's new values of the batch (an empty array when it has none; treat the
+ * array as read-only), its previous state (`undefined` for a key without one) and the key. It
+ * returns the key's new state, or `undefined` to remove the key.
+ */
+export type StateUpdateFunction<K, V, S> = (
+  values: V[],
+  state: S | undefined,
+  key: K,
+) => S | undefined;
+
+/** What {@link StateComputation.snapshotState} returns: every key's state after batch `time`. */
+export interface KeyedStateSnapshot<K, S> {
+  /** The batch time the state belongs to. */
+  readonly time: number;
+  /** Every `[key, state]` pair after that batch. */
+  readonly pairs: [K, S][];
+}
+
+type Partitions<T> = readonly (readonly T[])[];
+
+/** The values passed to the update function for a key with no new values. */
+const NO_VALUES: never[] = Object.freeze([]) as unknown as never[];
+
+/**
+ * Spark's `updateStateByKey` (StateDStream): a state per key, carried from batch to batch.
+ * Every batch, the update function runs for every key that has a state or new values; a key
+ * whose function returns `undefined` is removed. The batch of time `t` holds every `[key,
+ * state]` pair after batch `t`, hash-partitioned by key into `numPartitions` partitions.
+ *
+ * The previous state is this stream's own batch of `t - slide`; when there is none (the first
+ * batch, or while the parent has produced no batch yet), it is the initial state. When the
+ * parent has no batch at `t` but there is a previous state, the function runs with no new values
+ * for every key, as in Spark. Each batch is computed eagerly, inside `compute`.
+ */
+export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
+  /** The kind's name. */
+  readonly kind = 'updateStateByKey';
+  /** State outlives batches, so a checkpoint directory is required. */
+  readonly requiresCheckpoint = true;
+  /** The stream of new `[key, value]` pairs. */
+  readonly parents: readonly DStream<readonly [K, V]>[];
+  /** The parent's slide. */
+  readonly slideDuration: number;
+  /** The number of partitions of the state. */
+  readonly shape: Readonly<Record<string, unknown>>;
+
+  private readonly initialState: readonly (readonly [K, S])[] | Batch<readonly [K, S]> | undefined;
+  private normalizedInitialState: Partitions<readonly [K, S]> | undefined;
+  /** The last computed state (or the restored one), in this stream's partitioning. */
+  private last: { readonly time: number; readonly partitions: Partitions<[K, S]> } | undefined;
+
+  constructor(
+    private readonly parent: DStream<readonly [K, V]>,
+    private readonly update: StateUpdateFunction<K, V, S>,
+    private readonly numPartitions: number,
+    initialState?: Iterable<readonly [K, S]> | Batch<readonly [K, S]>,
+  ) {
+    requireFunction('updateStateByKey update function', update);
+    requirePositiveInteger('numPartitions', numPartitions);
+    this.parents = [parent];
+    this.slideDuration = parent.slideDuration;
+    this.shape = { numPartitions };
+    this.initialState =
+      initialState === undefined || initialState instanceof Batch
+        ? initialState
+        : Array.from(initialState);
+  }
+
+  /** Every key's state after batch `time`, computed from the previous state and the parent's batch. */
+  async compute(time: number, self: DStream<[K, S]>): Promise<Batch<[K, S]> | undefined> {
+    const previous = await this.previousState(time, self);
+    const batch = await this.parent.getOrCompute(time);
+    if (previous === undefined && batch === undefined) return undefined;
+
+    const numPartitions = this.numPartitions;
+    const update = this.update;
+    const grouped = new KeyMap<K, V[]>();
+    if (batch !== undefined) {
+      const partitions = batch.partitions;
+      for (let p = 0; p < partitions.length; p++) {
+        const records = partitions[p];
+        for (let i = 0; i < records.length; i++) {
+          const record = records[i];
+          const values = grouped.get(record[0]);
+          if (values === undefined) grouped.set(record[0], [record[1]]);
+          else values.push(record[1]);
+        }
+      }
+    }
+
+    const output: [K, S][][] = Array.from({ length: numPartitions }, () => []);
+    // Keys with a previous state, in the previous state's order. Our own previous batches are
+    // already hash-partitioned into `numPartitions`, so a key stays in its partition.
+    const ownPartitioning = previous !== undefined;
+    const previousPartitions = previous ?? this.initialStatePartitions();
+    for (let p = 0; p < previousPartitions.length; p++) {
+      const pairs = previousPartitions[p];
+      for (let i = 0; i < pairs.length; i++) {
+        const pair = pairs[i];
+        const key = pair[0];
+        const values = grouped.get(key);
+        if (values !== undefined) grouped.delete(key);
+        const state = update(values ?? NO_VALUES, pair[1], key);
+        if (state === undefined) continue;
+        if (ownPartitioning) output[p].push(state === pair[1] ? (pair as [K, S]) : [key, state]);
+        else output[partitionOf(key, numPartitions)].push([key, state]);
+      }
+    }
+    // Keys that are new in this batch.
+    grouped.forEach((values, key) => {
+      const state = update(values, undefined, key);
+      if (state !== undefined) output[partitionOf(key, numPartitions)].push([key, state]);
+    });
+
+    if (this.last === undefined || time > this.last.time) this.last = { time, partitions: output };
+    return Batch.fromPartitions(output);
+  }
+
+  /** Every key's state after the last computed batch, as plain data; `undefined` before the first. */
+  snapshotState(): KeyedStateSnapshot<K, S> | undefined {
+    const last = this.last;
+    if (last === undefined) return undefined;
+    const pairs: [K, S][] = [];
+    for (const partition of last.partitions)
+      for (let i = 0; i < partition.length; i++) pairs.push(partition[i]);
+    return { time: last.time, pairs };
+  }
+
+  /** Restores what {@link snapshotState} returned; the next batch continues from it. */
+  restoreState(snapshot: unknown): void {
+    if (snapshot === undefined || snapshot === null) {
+      this.last = undefined;
+      return;
+    }
+    const { time, pairs } = readPairsSnapshot<K, S>(snapshot, this.kind);
+    const partitions: [K, S][][] = Array.from({ length: this.numPartitions }, () => []);
+    for (const pair of pairs)
+      partitions[partitionOf(pair[0], this.numPartitions)].push([pair[0], pair[1]]);
+    this.last = { time, partitions };
+  }
+
+  private async previousState(
+    time: number,
+    self: DStream<[K, S]>,
+  ): Promise<Partitions<[K, S]> | undefined> {
+    const previousTime = time - this.slideDuration;
+    const last = this.last;
+    if (last !== undefined && last.time === previousTime) return last.partitions;
+    const batch = await self.getOrCompute(previousTime);
+    return batch?.partitions;
+  }
+
+  /** The initial state with one pair per key (the first one given wins). */
+  private initialStatePartitions(): Partitions<readonly [K, S]> {
+    if (this.normalizedInitialState !== undefined) return this.normalizedInitialState;
+    const initial = this.initialState;
+    if (initial === undefined) return [];
+    const pairs = initial instanceof Batch ? initial.collect() : initial;
+    const seen = new KeyMap<K, true>();
+    const unique: (readonly [K, S])[] = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const key = pairs[i][0];
+      if (seen.has(key)) continue;
+      seen.set(key, true);
+      unique.push(pairs[i]);
+    }
+    this.normalizedInitialState = [unique];
+    return this.normalizedInitialState;
+  }
+}
+
+/**
+ * Reads a `{ time, pairs }` snapshot of a keyed state, failing with a clear error when it does
+ * not have that form.
+ *
+ * @internal
+ */
+export function readPairsSnapshot<K, S>(
+  snapshot: unknown,
+  kind: string,
+): { time: number; pairs: readonly (readonly [K, S])[] } {
+  const candidate = snapshot as { time?: unknown; pairs?: unknown };
+  if (
+    typeof candidate !== 'object' ||
+    typeof candidate.time !== 'number' ||
+    !Array.isArray(candidate.pairs) ||
+    !candidate.pairs.every((pair) => Array.isArray(pair) && pair.length === 2)
+  ) {
+    throw new DStreamError(
+      'INVALID_STATE_SNAPSHOT',
+      `Cannot restore the state of a ${kind} stream: expected { time: number, pairs: [key, value][] }`,
+    );
+  }
+  return { time: candidate.time, pairs: candidate.pairs as (readonly [K, S])[] };
+}
+
+/**
+ * The error of every batch after a failed batch of a stream whose state carries from batch to
+ * batch: the state after the failed batch is unknown. A cause that is already such an error is
+ * returned as it is, so the error names the batch that failed first.
+ *
+ * @internal
+ */
+export function stateUnavailableError(
+  kind: string,
+  failedTime: number,
+  cause: unknown,
+): DStreamError {
+  if (cause instanceof DStreamError && cause.code === 'STATE_UNAVAILABLE') return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new DStreamError(
+    'STATE_UNAVAILABLE',
+    `The state of the ${kind} stream is unknown since its batch at time ${failedTime} failed (${reason}); later batches cannot be computed until the application restarts from its checkpoint`,
+    { cause },
+  );
+}

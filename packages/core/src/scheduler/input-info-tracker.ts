@@ -1,0 +1,23 @@
+import type { StreamInputInfo } from '../listener/batch-info.js';
+
+/** What each input stream contributed to each batch, until the batch is done with. */
+export class InputInfoTracker {
+  private readonly infos = new Map<number, Map<number, StreamInputInfo>>();
+
+  report(time: number, info: StreamInputInfo): void {
+    let perStream = this.infos.get(time);
+    if (perStream === undefined) {
+      perStream = new Map();
+      this.infos.set(time, perStream);
+    }
+    perStream.set(info.streamId, info);
+  }
+
+  infoOf(time: number): ReadonlyMap<number, StreamInputInfo> {
+    return this.infos.get(time) ?? new Map();
+  }
+
+  cleanup(beforeTime: number): void {
+    for (const time of this.infos.keys()) if (time < beforeTime) this.infos.delete(time);
+  }
+}

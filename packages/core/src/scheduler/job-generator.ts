@@ -1,0 +1,98 @@
+import type { DStreamGraph } from '../dstream/dstream-graph.js';
+import type { Clock } from '../util/clock.js';
+import type { InputInfoTracker } from './input-info-tracker.js';
+import type { JobScheduler } from './job-scheduler.js';
+import type { ReceivedBlockTracker } from './received-block-tracker.js';
+
+/**
+ * Generates a batch every batch interval: on each tick of the clock it allocates the received
+ * blocks to the batch time (at once, so the batch holds exactly what arrived before it), then,
+ * in time order, computes the output streams' batches and submits their jobs.
+ */
+export class JobGenerator {
+  private cancelTimer: (() => void) | undefined;
+  private tail: Promise<void> = Promise.resolve();
+  private lastTime: number | undefined;
+  private zeroTimeValue: number | undefined;
+
+  constructor(
+    private readonly batchInterval: number,
+    private readonly clock: Clock,
+    private readonly graph: DStreamGraph,
+    private readonly blockTracker: ReceivedBlockTracker,
+    private readonly inputInfoTracker: InputInfoTracker,
+    private readonly scheduler: JobScheduler,
+    private readonly reportError: (error: unknown) => void,
+  ) {}
+
+  /** The time before the first batch. */
+  get zeroTime(): number | undefined {
+    return this.zeroTimeValue;
+  }
+
+  /** The latest batch time generated. */
+  get lastBatchTime(): number | undefined {
+    return this.lastTime;
+  }
+
+  /**
+   * Sets the zero time (the batch-interval boundary at or before now), starts the graph, and
+   * schedules the first batch one interval after the zero time.
+   */
+  start(): number {
+    const interval = this.batchInterval;
+    const firstTime = (Math.floor(this.clock.now() / interval) + 1) * interval;
+    const zeroTime = firstTime - interval;
+    this.zeroTimeValue = zeroTime;
+    this.graph.start(zeroTime);
+    this.scheduleTick(firstTime);
+    return zeroTime;
+  }
+
+  /** Stops generating on the clock. */
+  stopTimer(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+  }
+
+  /** Generates the batch after the last one now, without waiting for the clock (graceful stop). */
+  generateNext(): void {
+    const time = (this.lastTime ?? this.zeroTimeValue ?? 0) + this.batchInterval;
+    this.generate(time);
+  }
+
+  /** Resolves once every batch generated so far has been submitted. */
+  async idle(): Promise<void> {
+    let tail: Promise<void>;
+    do {
+      tail = this.tail;
+      await tail;
+    } while (tail !== this.tail);
+  }
+
+  private scheduleTick(time: number): void {
+    this.cancelTimer = this.clock.schedule(time, () => {
+      this.scheduleTick(time + this.batchInterval);
+      this.generate(time);
+    });
+  }
+
+  private generate(time: number): void {
+    if (this.lastTime !== undefined && time <= this.lastTime) return;
+    this.lastTime = time;
+    this.blockTracker.allocateBlocksToBatch(time);
+    this.tail = this.tail.then(async () => {
+      try {
+        const jobs = await this.graph.generateJobs(time);
+        this.scheduler.submit({
+          time,
+          jobs,
+          inputInfos: this.inputInfoTracker.infoOf(time),
+          submissionTime: this.clock.now(),
+        });
+      } catch (error) {
+        this.reportError(error);
+      }
+    });
+  }
+}

@@ -1,0 +1,98 @@
+import { SystemClock, type Clock } from './util/clock.js';
+import { ConfigurationError } from './util/errors.js';
+import { silentLogger, type Logger } from './util/logger.js';
+import { requireNonEmptyString, requireNonNegativeInteger, requirePositiveInteger, requirePositiveNumber } from './util/validation.js';
+
+/** Settings of a {@link StreamingContext}; only `batchInterval` is required. */
+export interface StreamingContextOptions {
+  /** Time between two batches, in milliseconds. */
+  readonly batchInterval: number;
+  /** Time between two blocks of a receiver, in milliseconds (default 200; at most the batch interval). */
+  readonly blockInterval?: number;
+  /** Source of time: `SystemClock` (default) or a `ManualClock` in tests. */
+  readonly clock?: Clock;
+  /** A pino-compatible logger (default: silent). */
+  readonly logger?: Logger;
+  /** Directory for checkpoints; required by stateful and incremental window operations. */
+  readonly checkpointDir?: string;
+  /** Partitions of wide transformations when not given (default 2). */
+  readonly defaultParallelism?: number;
+  /** Records per second each receiver may store unless its stream says otherwise (default: no limit). */
+  readonly maxRate?: number;
+  /** Records a receiver may buffer in one block interval before it is asked to slow down (default 100 000). */
+  readonly maxBufferedRecords?: number;
+  /** Blocks of one receiver being stored at once before it is asked to slow down (default 10). */
+  readonly blockQueueSize?: number;
+  /** Milliseconds before a failed receiver is restarted (default 2000). */
+  readonly receiverRestartDelay?: number;
+  /** Milliseconds a graceful stop may take (default 10 batch intervals). */
+  readonly gracefulStopTimeout?: number;
+  /** Installs SIGTERM and SIGINT handlers that stop the context gracefully (default false). */
+  readonly stopGracefullyOnShutdown?: boolean;
+}
+
+/** The settings with defaults applied, validated. */
+export interface ResolvedStreamingContextOptions {
+  readonly batchInterval: number;
+  readonly blockInterval: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly checkpointDir: string | undefined;
+  readonly defaultParallelism: number;
+  readonly maxRate: number;
+  readonly maxBufferedRecords: number;
+  readonly blockQueueSize: number;
+  readonly receiverRestartDelay: number;
+  readonly gracefulStopTimeout: number;
+  readonly stopGracefullyOnShutdown: boolean;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'batchInterval',
+  'blockInterval',
+  'clock',
+  'logger',
+  'checkpointDir',
+  'defaultParallelism',
+  'maxRate',
+  'maxBufferedRecords',
+  'blockQueueSize',
+  'receiverRestartDelay',
+  'gracefulStopTimeout',
+  'stopGracefullyOnShutdown',
+]);
+
+/** Validates `options` and fills in defaults; a bad value fails naming the option. */
+export function resolveStreamingContextOptions(options: StreamingContextOptions): ResolvedStreamingContextOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigurationError('options', options, 'expected an object with at least batchInterval');
+  }
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) {
+      throw new ConfigurationError(name, (options as unknown as Record<string, unknown>)[name], `unknown option; known options are ${[...KNOWN_OPTIONS].join(', ')}`);
+    }
+  }
+  const batchInterval = requirePositiveInteger('batchInterval', options.batchInterval);
+  const blockInterval = requirePositiveInteger('blockInterval', options.blockInterval ?? Math.min(200, batchInterval));
+  if (blockInterval > batchInterval) {
+    throw new ConfigurationError('blockInterval', blockInterval, `must not exceed batchInterval (${batchInterval} ms)`);
+  }
+  const clock = options.clock ?? new SystemClock();
+  if (typeof clock.now !== 'function' || typeof clock.schedule !== 'function') {
+    throw new ConfigurationError('clock', clock, 'expected a Clock with now() and schedule()');
+  }
+  return {
+    batchInterval,
+    blockInterval,
+    clock,
+    logger: options.logger ?? silentLogger,
+    checkpointDir: options.checkpointDir === undefined ? undefined : requireNonEmptyString('checkpointDir', options.checkpointDir),
+    defaultParallelism: requirePositiveInteger('defaultParallelism', options.defaultParallelism ?? 2),
+    maxRate: options.maxRate === undefined ? Infinity : requirePositiveNumber('maxRate', options.maxRate),
+    maxBufferedRecords: requirePositiveInteger('maxBufferedRecords', options.maxBufferedRecords ?? 100_000),
+    blockQueueSize: requirePositiveInteger('blockQueueSize', options.blockQueueSize ?? 10),
+    receiverRestartDelay: requireNonNegativeInteger('receiverRestartDelay', options.receiverRestartDelay ?? 2000),
+    gracefulStopTimeout: requirePositiveInteger('gracefulStopTimeout', options.gracefulStopTimeout ?? 10 * batchInterval),
+    stopGracefullyOnShutdown: options.stopGracefullyOnShutdown ?? false,
+  };
+}
