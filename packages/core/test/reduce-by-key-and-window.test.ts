@@ -312,6 +312,45 @@ describe('reduceByKeyAndWindow with an inverse function', () => {
     expect(failures[0]).toMatch(/key "a" has values leaving the window/);
   });
 
+  it('fails every window after a failed one, since its value is unknown', async () => {
+    const { ssc, clock } = manualContext();
+    ssc.checkpoint(CHECKPOINT_DIR);
+    const failures: string[] = [];
+    ssc.addListener({
+      onOutputOperationCompleted: ({ outputOperationInfo }) => {
+        if (outputOperationInfo.failureReason !== undefined) {
+          failures.push(`${outputOperationInfo.batchTime}: ${outputOperationInfo.failureReason}`);
+        }
+      },
+    });
+    const input = ssc.queueStream([pairs('a'), pairs('a'), pairs('a'), [], [], []]);
+    let calls = 0;
+    const out = collect(
+      input.reduceByKeyAndWindow(
+        add,
+        (a, b) => {
+          if (++calls === 1) throw new Error('inverse failed');
+          return a - b;
+        },
+        2000,
+        1000,
+      ),
+    );
+    ssc.start();
+    await runBatches(ssc, clock, 5);
+    expect(out).toEqual([
+      [1000, [['a', 1]]],
+      [2000, [['a', 2]]],
+    ]);
+    expect(failures).toEqual([
+      expect.stringMatching(/^3000: .*inverse failed/),
+      expect.stringMatching(
+        /^4000: .*reduceByKeyAndWindow stream is unknown since its batch at time 3000 failed \(inverse failed\)/,
+      ),
+      expect.stringMatching(/^5000: .*since its batch at time 3000 failed/),
+    ]);
+  });
+
   it('requires a checkpoint directory', () => {
     const { ssc } = manualContext();
     const input = ssc.queueStream([pairs('a')]);

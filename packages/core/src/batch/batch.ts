@@ -1,5 +1,5 @@
-import { cogroupPartitions, combinePartitionsByKey, type Combiner } from './combine-by-key.js';
-import { runNarrowPipeline, type NarrowOperation } from './narrow-pipeline.js';
+import { CombineByKeySink, cogroupPartitions, type Combiner } from './combine-by-key.js';
+import { runNarrowPipeline, runNarrowPipelineInto, type NarrowOperation, type RecordSink } from './narrow-pipeline.js';
 import { partitionOf } from '../util/hashing.js';
 
 type Partitions<T> = readonly (readonly T[])[];
@@ -191,7 +191,11 @@ export class Batch<T> {
     combiner: Combiner<V, C>,
     numPartitions: number = this.numPartitions,
   ): Batch<[K, C]> {
-    return Batch.lazy(numPartitions, () => combinePartitionsByKey(this.compute(), combiner, numPartitions));
+    return Batch.lazy(numPartitions, () => {
+      const sink = new CombineByKeySink<K, V, C>(combiner);
+      this.pushInto(sink);
+      return sink.partitions(numPartitions);
+    });
   }
 
   /** Combines the values of each key with an associative function. */
@@ -293,6 +297,21 @@ export class Batch<T> {
       return new Batch<U>(this.source, [...this.operations, operation], this.partitionCount);
     }
     return new Batch<U>(this, [operation], this.partitionCount);
+  }
+
+  /**
+   * Pushes every record into `sink`, partition after partition. An unmaterialized batch runs
+   * its fused narrow operations straight into the sink, so no intermediate array is built.
+   */
+  private pushInto(sink: RecordSink): void {
+    if (this.materialized === undefined && this.operations.length > 0 && this.source instanceof Batch) {
+      const input = this.source.compute();
+      for (let p = 0; p < input.length; p++) runNarrowPipelineInto(input[p], this.operations, p, sink);
+      return;
+    }
+    for (const partition of this.compute()) {
+      for (let i = 0; i < partition.length; i++) sink.push(partition[i]);
+    }
   }
 
   private compute(): T[][] {

@@ -1,5 +1,7 @@
 import { partitionOf } from '../util/hashing.js';
+import { isPrimitiveKey } from '../util/key-encoding.js';
 import { KeyMap } from '../util/key-map.js';
+import type { RecordSink } from './narrow-pipeline.js';
 
 /** How values of one key are combined: Spark's combineByKey functions. */
 export interface Combiner<V, C> {
@@ -12,30 +14,44 @@ export interface Combiner<V, C> {
 }
 
 /**
- * Combines the values of each key over all partitions in one pass, then hash-partitions the
- * combined entries into `numPartitions` partitions by key.
+ * Combines the values of each key over all records pushed into it, in one pass: a record sink at
+ * the end of a fused narrow pipeline. Primitive keys take a plain map; composite keys go through
+ * their stable encoding.
  */
-export function combinePartitionsByKey<K, V, C>(
-  partitions: readonly (readonly (readonly [K, V])[])[],
-  combiner: Combiner<V, C>,
-  numPartitions: number,
-): [K, C][][] {
-  const combined = new KeyMap<K, C>();
-  const { createCombiner, mergeValue } = combiner;
-  for (let p = 0; p < partitions.length; p++) {
-    const records = partitions[p];
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i];
-      const key = record[0];
-      const existing = combined.get(key);
-      if (existing === undefined && !combined.has(key)) {
-        combined.set(key, createCombiner(record[1]));
-      } else {
-        combined.set(key, mergeValue(existing as C, record[1]));
-      }
+export class CombineByKeySink<K, V, C> implements RecordSink {
+  private readonly primitives = new Map<unknown, C>();
+  private readonly composites = new KeyMap<K, C>();
+  private readonly createCombiner: (value: V) => C;
+  private readonly mergeValue: (combined: C, value: V) => C;
+
+  constructor(combiner: Combiner<V, C>) {
+    this.createCombiner = combiner.createCombiner;
+    this.mergeValue = combiner.mergeValue;
+  }
+
+  push(record: unknown): void {
+    const pair = record as readonly [K, V];
+    const key = pair[0];
+    const map = isPrimitiveKey(key) ? this.primitives : this.composites;
+    const existing = map.get(key as never);
+    if (existing !== undefined || map.has(key as never)) {
+      map.set(key as never, this.mergeValue(existing as C, pair[1]));
+    } else {
+      map.set(key as never, this.createCombiner(pair[1]));
     }
   }
-  return splitByKey(combined, numPartitions);
+
+  /** The combined entries, hash-partitioned by key into `numPartitions` partitions. */
+  partitions(numPartitions: number): [K, C][][] {
+    const output: [K, C][][] = Array.from({ length: numPartitions }, () => []);
+    this.primitives.forEach((value, key) => {
+      output[partitionOf(key, numPartitions)].push([key as K, value]);
+    });
+    this.composites.forEach((value, key) => {
+      output[partitionOf(key, numPartitions)].push([key, value]);
+    });
+    return output;
+  }
 }
 
 /** Spreads the entries of a key map over `numPartitions` partitions by the hash of the key. */

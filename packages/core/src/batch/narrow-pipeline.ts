@@ -12,9 +12,12 @@ export type NarrowOperation =
       readonly fn: (records: readonly any[], partitionIndex: number) => Iterable<unknown>;
     };
 
-interface Stage {
+/** A receiver of records at the end of a pipeline: a collector, a combiner, an output. */
+export interface RecordSink {
   push(value: unknown): void;
 }
+
+type Stage = RecordSink;
 
 class CollectStage implements Stage {
   readonly output: unknown[] = [];
@@ -85,23 +88,39 @@ export function runNarrowPipeline(
   operations: readonly NarrowOperation[],
   partitionIndex: number,
 ): unknown[] {
+  const collector = new CollectStage();
+  runNarrowPipelineInto(records, operations, partitionIndex, collector);
+  return collector.output;
+}
+
+/**
+ * Runs `operations` over the records of one partition and pushes every record produced into
+ * `sink`, without materializing the result: a wide transformation consumes its parent's fused
+ * narrow operations this way, in the same pass.
+ */
+export function runNarrowPipelineInto(
+  records: readonly unknown[],
+  operations: readonly NarrowOperation[],
+  partitionIndex: number,
+  sink: RecordSink,
+): void {
   let current: readonly unknown[] = records;
   let start = 0;
-  while (start < operations.length) {
-    const first = operations[start];
-    if (first.kind === 'mapPartitions') {
-      const produced = first.fn(current, partitionIndex);
+  for (;;) {
+    if (start < operations.length && operations[start].kind === 'mapPartitions') {
+      const produced = (operations[start] as Extract<NarrowOperation, { kind: 'mapPartitions' }>).fn(current, partitionIndex);
       current = Array.isArray(produced) ? produced : Array.from(produced);
       start++;
       continue;
     }
     let end = start;
     while (end < operations.length && operations[end].kind !== 'mapPartitions') end++;
-    const collector = new CollectStage();
-    const head = buildChain(operations, start, end, collector);
+    const last = end === operations.length;
+    const collector = last ? undefined : new CollectStage();
+    const head = buildChain(operations, start, end, collector ?? sink);
     for (let i = 0; i < current.length; i++) head.push(current[i]);
+    if (collector === undefined) return;
     current = collector.output;
     start = end;
   }
-  return current === records ? records.slice() : (current as unknown[]);
 }

@@ -262,8 +262,7 @@ export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<
           } else if (handle.updated) {
             store.set(key, { state: handle.getOption() as S, updatedAt: time });
           }
-          if (mapped !== undefined)
-            output[numPartitions === 1 ? 0 : partitionOf(key, numPartitions)].push(mapped);
+          if (mapped !== undefined) output[partitionOf(key, numPartitions)].push(mapped);
         }
       }
     }
@@ -276,8 +275,7 @@ export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<
         const mapped = fn(key, undefined, handle, time);
         // Deleting the entry being visited is safe while iterating a Map.
         store.delete(key);
-        if (mapped !== undefined)
-          output[numPartitions === 1 ? 0 : partitionOf(key, numPartitions)].push(mapped);
+        if (mapped !== undefined) output[partitionOf(key, numPartitions)].push(mapped);
       });
     }
     return output;
@@ -304,7 +302,7 @@ export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<
     const numPartitions = this.numPartitions;
     const output: [K, S][][] = Array.from({ length: numPartitions }, () => []);
     this.store.forEach((entry, key) => {
-      output[numPartitions === 1 ? 0 : partitionOf(key, numPartitions)].push([key, entry.state]);
+      output[partitionOf(key, numPartitions)].push([key, entry.state]);
     });
     return output;
   }

@@ -109,8 +109,9 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
       } else if (!entered.has(key)) {
         throw new DStreamError(
           'INCONSISTENT_WINDOW_STATE',
-          `reduceByKeyAndWindow at time ${time}: key ${describeKey(key)} has values leaving the window but neither a value in the previous window nor new values. ` +
-            `Does the filter drop pairs whose value is not the empty value (window ${formatDuration(this.windowDuration)}, slide ${formatDuration(this.slideDuration)})?`,
+          `reduceByKeyAndWindow (window ${formatDuration(this.windowDuration)}, slide ${formatDuration(this.slideDuration)}) at time ${time}: ` +
+            `key ${describeKey(key)} has values leaving the window but neither a value in the previous window nor new values. ` +
+            'This happens when the filter drops a key whose window value is not empty (for counts: not 0); the filter may only drop keys whose values have all left the window.',
         );
       }
     });
@@ -137,8 +138,9 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
     const last = this.last;
     if (last === undefined) return undefined;
     const pairs: [K, V][] = [];
-    for (const partition of last.partitions)
+    for (const partition of last.partitions) {
       for (let i = 0; i < partition.length; i++) pairs.push(partition[i]);
+    }
     return { time: last.time, pairs };
   }
 
@@ -150,8 +152,9 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
     }
     const { time, pairs } = readPairsSnapshot<K, V>(snapshot, this.kind);
     const partitions: [K, V][][] = Array.from({ length: this.numPartitions }, () => []);
-    for (const pair of pairs)
+    for (const pair of pairs) {
       partitions[partitionOf(pair[0], this.numPartitions)].push([pair[0], pair[1]]);
+    }
     this.last = { time, partitions };
   }
 
@@ -181,8 +184,12 @@ function reduceBatches<K, V>(
       const pairs = partitions[p];
       for (let i = 0; i < pairs.length; i++) {
         const key = pairs[i][0];
-        if (reduced.has(key)) reduced.set(key, reduce(reduced.get(key) as V, pairs[i][1]));
-        else reduced.set(key, pairs[i][1]);
+        const existing = reduced.get(key);
+        if (existing !== undefined || reduced.has(key)) {
+          reduced.set(key, reduce(existing as V, pairs[i][1]));
+        } else {
+          reduced.set(key, pairs[i][1]);
+        }
       }
     }
   }

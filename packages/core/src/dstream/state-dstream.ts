@@ -131,8 +131,9 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
     const last = this.last;
     if (last === undefined) return undefined;
     const pairs: [K, S][] = [];
-    for (const partition of last.partitions)
+    for (const partition of last.partitions) {
       for (let i = 0; i < partition.length; i++) pairs.push(partition[i]);
+    }
     return { time: last.time, pairs };
   }
 
@@ -144,8 +145,9 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
     }
     const { time, pairs } = readPairsSnapshot<K, S>(snapshot, this.kind);
     const partitions: [K, S][][] = Array.from({ length: this.numPartitions }, () => []);
-    for (const pair of pairs)
+    for (const pair of pairs) {
       partitions[partitionOf(pair[0], this.numPartitions)].push([pair[0], pair[1]]);
+    }
     this.last = { time, partitions };
   }
 
@@ -156,8 +158,11 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
     const previousTime = time - this.slideDuration;
     const last = this.last;
     if (last !== undefined && last.time === previousTime) return last.partitions;
-    const batch = await self.getOrCompute(previousTime);
-    return batch?.partitions;
+    try {
+      return (await self.getOrCompute(previousTime))?.partitions;
+    } catch (error) {
+      throw stateUnavailableError(this.kind, previousTime, error);
+    }
   }
 
   /** The initial state with one pair per key (the first one given wins). */

@@ -80,10 +80,12 @@ export class StateHandle<S> implements State<S> {
     this.defined = false;
   }
 
+  /** {@inheritDoc State.exists} */
   exists(): boolean {
     return this.defined;
   }
 
+  /** {@inheritDoc State.get} */
   get(): S {
     if (!this.defined) {
       throw new DStreamError(
@@ -94,10 +96,12 @@ export class StateHandle<S> implements State<S> {
     return this.value as S;
   }
 
+  /** {@inheritDoc State.getOption} */
   getOption(): S | undefined {
     return this.defined ? this.value : undefined;
   }
 
+  /** {@inheritDoc State.update} */
   update(newState: S): void {
     if (this.timingOut) {
       throw new DStreamError(
@@ -119,6 +123,7 @@ export class StateHandle<S> implements State<S> {
     this.updated = true;
   }
 
+  /** {@inheritDoc State.remove} */
   remove(): void {
     if (this.timingOut) {
       throw new DStreamError(
@@ -138,6 +143,7 @@ export class StateHandle<S> implements State<S> {
     this.removed = true;
   }
 
+  /** {@inheritDoc State.isTimingOut} */
   isTimingOut(): boolean {
     return this.timingOut;
   }
