@@ -29,6 +29,26 @@ export interface StreamingContextOptions {
   readonly gracefulStopTimeout?: number;
   /** Installs SIGTERM and SIGINT handlers that stop the context gracefully (default false). */
   readonly stopGracefullyOnShutdown?: boolean;
+  /**
+   * Milliseconds between checkpoints, a multiple of the batch interval (default, by Spark's rule:
+   * the smallest multiple of the batch interval of at least 10 seconds).
+   */
+  readonly checkpointInterval?: number;
+  /** How many checkpoint files to keep (default 3). */
+  readonly checkpointRetention?: number;
+  /**
+   * Writes received blocks to a write-ahead log in the checkpoint directory before reliable
+   * receivers acknowledge them, so that nothing stored is lost on a crash (default false).
+   */
+  readonly writeAheadLog?: boolean | WriteAheadLogSettings;
+}
+
+/** Settings of the write-ahead log. */
+export interface WriteAheadLogSettings {
+  /** `'always'` (fsync every write, the default) or a group-commit interval in milliseconds. */
+  readonly sync?: 'always' | number;
+  /** Milliseconds after which a new segment file is started (default 60 000). */
+  readonly rollInterval?: number;
 }
 
 /** The settings with defaults applied, validated. */
@@ -45,6 +65,9 @@ export interface ResolvedStreamingContextOptions {
   readonly receiverRestartDelay: number;
   readonly gracefulStopTimeout: number;
   readonly stopGracefullyOnShutdown: boolean;
+  readonly checkpointInterval: number;
+  readonly checkpointRetention: number;
+  readonly writeAheadLog: { readonly sync: 'always' | number; readonly rollInterval: number } | undefined;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -60,6 +83,9 @@ const KNOWN_OPTIONS = new Set([
   'receiverRestartDelay',
   'gracefulStopTimeout',
   'stopGracefullyOnShutdown',
+  'checkpointInterval',
+  'checkpointRetention',
+  'writeAheadLog',
 ]);
 
 /** Validates `options` and fills in defaults; a bad value fails naming the option. */
@@ -81,8 +107,18 @@ export function resolveStreamingContextOptions(options: StreamingContextOptions)
   if (typeof clock.now !== 'function' || typeof clock.schedule !== 'function') {
     throw new ConfigurationError('clock', clock, 'expected a Clock with now() and schedule()');
   }
+  const checkpointInterval = requirePositiveInteger(
+    'checkpointInterval',
+    options.checkpointInterval ?? Math.ceil(10_000 / batchInterval) * batchInterval,
+  );
+  if (checkpointInterval % batchInterval !== 0) {
+    throw new ConfigurationError('checkpointInterval', checkpointInterval, `must be a multiple of batchInterval (${batchInterval} ms)`);
+  }
   return {
     batchInterval,
+    checkpointInterval,
+    checkpointRetention: requirePositiveInteger('checkpointRetention', options.checkpointRetention ?? 3),
+    writeAheadLog: resolveWriteAheadLog(options.writeAheadLog, options.checkpointDir),
     blockInterval,
     clock,
     logger: options.logger ?? silentLogger,
@@ -95,4 +131,23 @@ export function resolveStreamingContextOptions(options: StreamingContextOptions)
     gracefulStopTimeout: requirePositiveInteger('gracefulStopTimeout', options.gracefulStopTimeout ?? 10 * batchInterval),
     stopGracefullyOnShutdown: options.stopGracefullyOnShutdown ?? false,
   };
+}
+
+function resolveWriteAheadLog(
+  setting: boolean | WriteAheadLogSettings | undefined,
+  checkpointDir: string | undefined,
+): ResolvedStreamingContextOptions['writeAheadLog'] {
+  if (setting === undefined || setting === false) return undefined;
+  if (setting !== true && (setting === null || typeof setting !== 'object')) {
+    throw new ConfigurationError('writeAheadLog', setting, 'expected true, false or { sync, rollInterval }');
+  }
+  if (checkpointDir === undefined) {
+    throw new ConfigurationError('writeAheadLog', setting, 'the write-ahead log lives in the checkpoint directory: set checkpointDir too');
+  }
+  const settings: WriteAheadLogSettings = setting === true ? {} : setting;
+  const sync = settings.sync ?? 'always';
+  if (sync !== 'always' && !(typeof sync === 'number' && Number.isInteger(sync) && sync > 0)) {
+    throw new ConfigurationError('writeAheadLog.sync', sync, "expected 'always' or a positive number of milliseconds");
+  }
+  return { sync, rollInterval: requirePositiveInteger('writeAheadLog.rollInterval', settings.rollInterval ?? 60_000) };
 }

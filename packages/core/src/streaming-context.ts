@@ -19,6 +19,13 @@ import {
   type ResolvedStreamingContextOptions,
   type StreamingContextOptions,
 } from './streaming-context-options.js';
+import { CheckpointManager } from './checkpoint/checkpoint-manager.js';
+import type { Checkpoint } from './checkpoint/checkpoint.js';
+import type { CheckpointStore } from './checkpoint/checkpoint-store.js';
+import { LocalCheckpointStore } from './checkpoint/local-checkpoint-store.js';
+import { ReceivedBlockLog } from './checkpoint/received-block-log.js';
+import { WriteAheadLog } from './checkpoint/write-ahead-log.js';
+import type { Block } from './receiver/block.js';
 import type { Clock } from './util/clock.js';
 import type { Duration } from './util/duration.js';
 import { ConfigurationError, IllegalStateError } from './util/errors.js';
@@ -77,12 +84,22 @@ export class StreamingContext {
   private hasReportedError = false;
   private stopping: Promise<void> | undefined;
   private signalHandler: (() => void) | undefined;
+  private checkpointStore: CheckpointStore | undefined;
+  private checkpointManager: CheckpointManager | undefined;
+  private blockLog: Promise<ReceivedBlockLog> | undefined;
+  private recoveredCheckpoint: Checkpoint | undefined;
 
   constructor(options: StreamingContextOptions) {
     this.options = resolveStreamingContextOptions(options);
     this.checkpointDir = this.options.checkpointDir;
     this.listenerBus = new ListenerBus(this.options.logger);
-    this.receiverTracker = new ReceiverTracker(this.blockTracker, this.options.clock, this.listenerBus, this.options.logger);
+    this.receiverTracker = new ReceiverTracker(
+      this.blockTracker,
+      this.options.clock,
+      this.listenerBus,
+      this.options.logger,
+      this.options.writeAheadLog === undefined ? undefined : (block) => this.logBlock(block),
+    );
     this.jobScheduler = new JobScheduler(
       this.options.clock,
       this.listenerBus,
@@ -98,6 +115,45 @@ export class StreamingContext {
       this.jobScheduler,
       (error) => this.reportError(error),
     );
+    this.jobGenerator.onAllocated = (time) => this.logAllocation(time);
+    this.jobGenerator.onGenerated = (time) => this.captureCheckpoint(time);
+  }
+
+  /**
+   * Recovers a context from the checkpoint directory, or creates a new one. `create` builds the
+   * context and its whole graph, exactly as on the first run (functions are never serialized).
+   * With a checkpoint there, its graph must have the same shape: the state of stateful streams
+   * and input sources is restored, and on `start()` the batches after the checkpoint run again
+   * (those that were pending and those whose time passed while the process was down). With the
+   * write-ahead log on, received blocks not yet covered by a checkpoint are recovered from it.
+   */
+  static async getOrCreate(
+    checkpointDir: string,
+    create: () => StreamingContext | Promise<StreamingContext>,
+    options: { readonly store?: CheckpointStore } = {},
+  ): Promise<StreamingContext> {
+    requireNonEmptyString('checkpointDir', checkpointDir);
+    const ssc = await create();
+    if (!(ssc instanceof StreamingContext)) {
+      throw new ConfigurationError('create', ssc, 'expected a function returning a new StreamingContext');
+    }
+    if (ssc.stateValue !== 'initialized') {
+      throw new IllegalStateError('CONTEXT_STARTED', 'getOrCreate: create() must return a context that has not been started');
+    }
+    ssc.checkpointDir = checkpointDir;
+    ssc.checkpointStore = options.store ?? new LocalCheckpointStore(checkpointDir);
+    const checkpoint = await CheckpointManager.loadLatest(ssc.checkpointStore, ssc.logger);
+    if (checkpoint !== undefined) {
+      ssc.checkpointing().restore(checkpoint);
+      ssc.recoveredCheckpoint = checkpoint;
+      ssc.logger.info({ checkpointTime: checkpoint.time, checkpointDir }, 'Recovering from checkpoint');
+    }
+    if (ssc.options.writeAheadLog !== undefined) {
+      const log = ssc.openBlockLog(checkpoint?.time);
+      ssc.blockLog = log;
+      await log;
+    }
+    return ssc;
   }
 
   /** The context running in this process, if any. */
@@ -219,7 +275,11 @@ export class StreamingContext {
     if (activeContext !== undefined) {
       throw new IllegalStateError('CONTEXT_ALREADY_ACTIVE', 'Only one StreamingContext may be active in a process; stop the active one first');
     }
-    this.jobGenerator.start();
+    if (this.checkpointDir !== undefined) this.checkpointing();
+    if (this.options.writeAheadLog !== undefined) this.blockLog ??= this.openBlockLog(undefined);
+    const recovered = this.recoveredCheckpoint;
+    if (recovered !== undefined) this.jobGenerator.restart(recovered.zeroTime, recovered.time);
+    else this.jobGenerator.start();
     // The process-wide registry of the active context, as in Spark.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     activeContext = this;
@@ -369,7 +429,17 @@ export class StreamingContext {
         this.options.logger.error({ err: error }, 'An input source failed to stop');
       }
     }
-    if (graceful) await this.awaitIdle();
+    if (graceful) {
+      await this.awaitIdle();
+      await this.writeFinalCheckpoint();
+    }
+    if (this.blockLog !== undefined) {
+      try {
+        await (await this.blockLog).close();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'The write-ahead log failed to close');
+      }
+    }
     for (const hook of this.stopHooks) {
       try {
         await hook();
@@ -406,9 +476,77 @@ export class StreamingContext {
         }
       }
     }
+    const zeroTime = this.jobGenerator.zeroTime ?? 0;
+    if (this.checkpointManager !== undefined && (await this.checkpointManager.writeCaptured(time, zeroTime))) {
+      if (this.blockLog !== undefined) await (await this.blockLog).cleanup(time - this.options.batchInterval);
+    }
     this.graph.clearMetadata(time);
     this.blockTracker.cleanupOldBatches(time);
     this.inputInfoTracker.cleanup(time);
+  }
+
+  private checkpointing(): CheckpointManager {
+    if (this.checkpointManager === undefined) {
+      this.checkpointStore ??= new LocalCheckpointStore(this.checkpointDir as string);
+      this.checkpointManager = new CheckpointManager(this.checkpointStore, this.graph, {
+        batchInterval: this.options.batchInterval,
+        interval: this.options.checkpointInterval,
+        retain: this.options.checkpointRetention,
+        logger: this.options.logger,
+      });
+    }
+    return this.checkpointManager;
+  }
+
+  private captureCheckpoint(time: number): void {
+    const manager = this.checkpointManager;
+    const zeroTime = this.jobGenerator.zeroTime;
+    if (manager !== undefined && zeroTime !== undefined && manager.isCheckpointTime(time, zeroTime)) manager.capture(time);
+  }
+
+  private async writeFinalCheckpoint(): Promise<void> {
+    const manager = this.checkpointManager;
+    const last = this.jobGenerator.lastBatchTime;
+    if (manager === undefined || last === undefined) return;
+    manager.capture(last);
+    await manager.writeCaptured(last, this.jobGenerator.zeroTime ?? 0);
+  }
+
+  /**
+   * Opens the write-ahead log and puts back the blocks it holds: after a checkpoint, blocks of the
+   * batches after it keep their batch; without one, every block goes to the first batch.
+   */
+  private async openBlockLog(checkpointTime: number | undefined): Promise<ReceivedBlockLog> {
+    const settings = this.options.writeAheadLog!;
+    const { log, records } = await WriteAheadLog.open({
+      directory: `${this.checkpointDir as string}/received-blocks`,
+      sync: settings.sync,
+      rollInterval: settings.rollInterval,
+      clock: this.options.clock,
+      logger: this.options.logger,
+    });
+    const recovered = ReceivedBlockLog.recover(records, checkpointTime ?? -Infinity);
+    if (checkpointTime !== undefined) {
+      this.blockTracker.restore(recovered.allocations, recovered.unallocated);
+    } else {
+      const all: Block<unknown>[] = [];
+      for (const perStream of recovered.allocations.values()) for (const blocks of perStream.values()) all.push(...blocks);
+      this.blockTracker.restore(new Map(), [...all, ...recovered.unallocated]);
+    }
+    if (records.length > 0) this.options.logger.info({ records: records.length }, 'Recovered received blocks from the write-ahead log');
+    return new ReceivedBlockLog(log);
+  }
+
+  private async logBlock(block: Block<unknown>): Promise<void> {
+    const log = await (this.blockLog ??= this.openBlockLog(undefined));
+    await log.logBlock(block);
+  }
+
+  private async logAllocation(time: number): Promise<void> {
+    if (this.blockLog === undefined) return;
+    const ids = this.blockTracker.blockIdsOfBatch(time);
+    if (ids.size === 0) return;
+    await (await this.blockLog).logAllocation(time, ids);
   }
 
   private notifyTermination(): void {

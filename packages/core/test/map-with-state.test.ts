@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   Batch,
   ConfigurationError,
+  DStream,
   DStreamError,
   IllegalArgumentError,
   ManualClock,
@@ -143,6 +144,11 @@ describe('mapWithState', () => {
       },
     );
     const mapped = input.mapWithState(spec);
+    // The mapped stream's records never include the undefined that emits nothing.
+    expectTypeOf(mapped).toEqualTypeOf<
+      DStream<string> & { stateSnapshots(): DStream<[string, number]> }
+    >();
+    expectTypeOf(mapped.stateSnapshots()).toEqualTypeOf<DStream<[string, number]>>();
     const out = collect(mapped);
     const snapshots = collect(mapped.stateSnapshots());
     ssc.start();

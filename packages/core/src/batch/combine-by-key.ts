@@ -33,11 +33,11 @@ export class CombineByKeySink<K, V, C> implements RecordSink {
     const pair = record as readonly [K, V];
     const key = pair[0];
     const map = isPrimitiveKey(key) ? this.primitives : this.composites;
-    const existing = map.get(key as never);
-    if (existing !== undefined || map.has(key as never)) {
-      map.set(key as never, this.mergeValue(existing as C, pair[1]));
+    const existing = map.get(key);
+    if (existing !== undefined || map.has(key)) {
+      map.set(key, this.mergeValue(existing as C, pair[1]));
     } else {
-      map.set(key as never, this.createCombiner(pair[1]));
+      map.set(key, this.createCombiner(pair[1]));
     }
   }
 

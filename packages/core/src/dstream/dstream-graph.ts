@@ -17,6 +17,11 @@ export class DStreamGraph {
     return this.streams.length - 1;
   }
 
+  /** Every stream, in definition order. */
+  get allStreams(): readonly DStream<unknown>[] {
+    return this.streams;
+  }
+
   get inputStreams(): DStream<unknown>[] {
     return this.streams.filter((stream) => isInputComputation(stream.computation));
   }

@@ -28,6 +28,15 @@ export interface InputSource<T> {
   computeBatch(time: number): Promise<InputBatch<T> | undefined> | InputBatch<T> | undefined;
   /** Called once every output operation of the batch at `time` has succeeded. */
   onBatchCompleted?(time: number): Promise<void> | void;
+  /**
+   * What the source must remember across a restart (offset ranges, file lists), as plain data;
+   * called when the batch just generated is checkpointed.
+   */
+  snapshot?(): unknown;
+  /** Takes back what {@link snapshot} returned, before the first batch after a recovery. */
+  restore?(snapshot: unknown): void;
+  /** The rate, in records per second, backpressure allows this source now. */
+  onRateUpdate?(recordsPerSecond: number): void;
 }
 
 /** Adapts an {@link InputSource} to a stream: reports what each batch took to the context. */

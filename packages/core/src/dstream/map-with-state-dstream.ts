@@ -10,11 +10,12 @@ import { StateHandle } from './state.js';
 import type { MappingFunction, StateSpec } from './state-spec.js';
 
 /**
- * The stream `mapWithState` returns: the records the mapping function emitted, batch by batch,
- * plus {@link MapWithStateDStream.stateSnapshots | stateSnapshots()}, the stream of every key's
+ * The stream `mapWithState` returns: the records the mapping function emitted, batch by batch
+ * (never `undefined`, which emits nothing), plus
+ * {@link MapWithStateDStream.stateSnapshots | stateSnapshots()}, the stream of every key's
  * state after each batch.
  */
-export type MapWithStateDStream<K, S, M> = DStream<M> & {
+export type MapWithStateDStream<K, S, M> = DStream<Exclude<M, undefined>> & {
   /**
    * Every `[key, state]` pair after each batch, hash-partitioned by key. Every call returns the
    * same stream; like any transformation, it must be called before the context starts.
@@ -81,7 +82,9 @@ export function createMapWithStateStream<K, V, S, M>(
  * store holds part of that batch's updates; every later batch then fails with
  * `STATE_UNAVAILABLE` until the application restarts from its checkpoint.
  */
-export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<M> {
+export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<
+  Exclude<M, undefined>
+> {
   /** The kind's name. */
   readonly kind = 'mapWithState';
   /** State outlives batches, so a checkpoint directory is required. */
@@ -135,7 +138,10 @@ export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<
   }
 
   /** Runs the mapping function over the batch of `time` and the keys that time out then. */
-  async compute(time: number, self: DStream<M>): Promise<Batch<M>> {
+  async compute(
+    time: number,
+    self: DStream<Exclude<M, undefined>>,
+  ): Promise<Batch<Exclude<M, undefined>>> {
     const previousTime = time - this.slideDuration;
     let batch: Batch<readonly [K, V]> | undefined;
     try {
@@ -231,7 +237,10 @@ export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<
     return pending;
   }
 
-  private process(time: number, batch: Batch<readonly [K, V]> | undefined): M[][] {
+  private process(
+    time: number,
+    batch: Batch<readonly [K, V]> | undefined,
+  ): Exclude<M, undefined>[][] {
     this.keepSnapshotBeforeAdvancing(time);
     const store = this.store;
     if (this.lastTime === undefined) this.loadInitialState(time);
@@ -239,7 +248,7 @@ export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<
     this.lastTime = time;
 
     const numPartitions = this.numPartitions;
-    const output: M[][] = Array.from({ length: numPartitions }, () => []);
+    const output: Exclude<M, undefined>[][] = Array.from({ length: numPartitions }, () => []);
     const fn = this.mappingFunction;
     const handle = this.handle;
 
@@ -262,7 +271,9 @@ export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<
           } else if (handle.updated) {
             store.set(key, { state: handle.getOption() as S, updatedAt: time });
           }
-          if (mapped !== undefined) output[partitionOf(key, numPartitions)].push(mapped);
+          if (mapped !== undefined) {
+            output[partitionOf(key, numPartitions)].push(mapped as Exclude<M, undefined>);
+          }
         }
       }
     }
@@ -275,7 +286,9 @@ export class MapWithStateComputation<K, V, S, M> implements StatefulComputation<
         const mapped = fn(key, undefined, handle, time);
         // Deleting the entry being visited is safe while iterating a Map.
         store.delete(key);
-        if (mapped !== undefined) output[partitionOf(key, numPartitions)].push(mapped);
+        if (mapped !== undefined) {
+          output[partitionOf(key, numPartitions)].push(mapped as Exclude<M, undefined>);
+        }
       });
     }
     return output;

@@ -49,6 +49,13 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
 
   /** The last computed window (or the restored one), in this stream's partitioning. */
   private last: { readonly time: number; readonly partitions: Partitions<[K, V]> } | undefined;
+  /**
+   * The parent's reduced batches of the last window and slide, by time: checkpointed with the
+   * window, so that after a recovery the batches leaving the window can still be taken out.
+   */
+  private history = new Map<number, [K, V][]>();
+  /** After a recovery: parent batches up to this time come from {@link history}. */
+  private restoredUpTo: number | undefined;
 
   constructor(
     private readonly reducedParent: DStream<[K, V]>,
@@ -80,14 +87,11 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
     // Spark's bounds; when the slide is longer than the window the two windows do not overlap,
     // and the bounds are clamped so that the batches in neither window are neither taken out
     // nor added.
-    const leftBatches = await this.reducedParent.slice(
-      previousBegin,
-      Math.min(currentBegin - parentSlide, previousEnd),
-    );
-    const enteredBatches = await this.reducedParent.slice(
-      Math.max(previousEnd + parentSlide, currentBegin),
-      time,
-    );
+    const leftBatches = await this.parentBatches(previousBegin, Math.min(currentBegin - parentSlide, previousEnd));
+    const enteredBatches = await this.parentBatches(Math.max(previousEnd + parentSlide, currentBegin), time);
+    for (const historyTime of this.history.keys()) {
+      if (historyTime <= time - this.windowDuration - this.slideDuration) this.history.delete(historyTime);
+    }
     const previous = await this.previousWindow(previousEnd, self);
 
     const reduce = this.reduce;
@@ -133,15 +137,19 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
     return Batch.fromPartitions(output);
   }
 
-  /** The last computed window as plain data; `undefined` before the first. */
-  snapshotState(): KeyedStateSnapshot<K, V> | undefined {
+  /**
+   * The last computed window as plain data, with the parent's reduced batches it may still have
+   * to take out; `undefined` before the first.
+   */
+  snapshotState(): (KeyedStateSnapshot<K, V> & { history: [number, [K, V][]][] }) | undefined {
     const last = this.last;
     if (last === undefined) return undefined;
     const pairs: [K, V][] = [];
     for (const partition of last.partitions) {
       for (let i = 0; i < partition.length; i++) pairs.push(partition[i]);
     }
-    return { time: last.time, pairs };
+    const history = [...this.history].filter(([historyTime]) => historyTime <= last.time);
+    return { time: last.time, pairs, history };
   }
 
   /** Restores what {@link snapshotState} returned; the next window is computed from it. */
@@ -156,6 +164,29 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
       partitions[partitionOf(pair[0], this.numPartitions)].push([pair[0], pair[1]]);
     }
     this.last = { time, partitions };
+    const history = (snapshot as { history?: unknown }).history;
+    this.history = new Map(Array.isArray(history) ? (history as [number, [K, V][]][]) : []);
+    this.restoredUpTo = time;
+  }
+
+  /** The parent's batches in `[from, to]`, from the restored history where it covers them. */
+  private async parentBatches(from: number, to: number): Promise<Batch<[K, V]>[]> {
+    const parent = this.reducedParent;
+    const zero = parent.zeroTime ?? 0;
+    const slide = parent.slideDuration;
+    const batches: Batch<[K, V]>[] = [];
+    for (let time = Math.max(from, zero + slide); time <= to; time += slide) {
+      const remembered = this.history.get(time);
+      if (this.restoredUpTo !== undefined && time <= this.restoredUpTo) {
+        if (remembered !== undefined) batches.push(Batch.fromPartitions([remembered]));
+        continue;
+      }
+      const batch = await parent.getOrCompute(time);
+      if (batch === undefined) continue;
+      batches.push(batch);
+      if (remembered === undefined) this.history.set(time, batch.collect());
+    }
+    return batches;
   }
 
   private async previousWindow(

@@ -34,8 +34,10 @@ export type MappingFunction<K, V, S, M> = (
  * The setters return the spec itself, so calls chain; a stream reads the spec when
  * `mapWithState` is called.
  *
- * @typeParam K - the key type. @typeParam V - the value type. @typeParam S - the state type.
- * @typeParam M - the type of the mapped records.
+ * @typeParam K - the key type.
+ * @typeParam V - the value type.
+ * @typeParam S - the state type.
+ * @typeParam M - what the mapping function returns (`undefined` emits nothing).
  */
 export class StateSpec<K, V, S, M> {
   private initialStateValue: readonly (readonly [K, S])[] | Batch<readonly [K, S]> | undefined;

@@ -31,6 +31,8 @@ export class ReceiverSupervisor<T> implements ReceiverContext<T> {
   private readonly rateLimiter: RateLimiter;
   private readonly awaitingProcessing = new Map<string, AcknowledgeableBlock>();
   private blockSequence = 0;
+  /** Distinguishes this run's block ids from those of earlier runs recovered from the log. */
+  private readonly runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
   private stopped = true;
   private restarting = false;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -177,7 +179,7 @@ export class ReceiverSupervisor<T> implements ReceiverContext<T> {
     metadata: BlockMetadata | undefined,
     ackTokens: readonly unknown[],
   ): Promise<AcknowledgeableBlock> {
-    const id = `input-${this.streamId}-${this.blockSequence++}`;
+    const id = `input-${this.streamId}-${this.runId}-${this.blockSequence++}`;
     const block: Block<T> = { id, streamId: this.streamId, records, metadata: metadata ?? {} };
     await this.storeBlockInTracker(block);
     const stored: AcknowledgeableBlock = { id, streamId: this.streamId, numRecords: records.length, metadata: block.metadata, ackTokens };

@@ -15,6 +15,11 @@ export class JobGenerator {
   private lastTime: number | undefined;
   private zeroTimeValue: number | undefined;
 
+  /** Called right after the jobs of a batch were generated, before they are submitted. */
+  onGenerated: ((time: number) => Promise<void> | void) | undefined;
+  /** Called right after blocks were allocated to a batch, before its jobs are generated. */
+  onAllocated: ((time: number) => Promise<void> | void) | undefined;
+
   constructor(
     private readonly batchInterval: number,
     private readonly clock: Clock,
@@ -47,6 +52,22 @@ export class JobGenerator {
     this.graph.start(zeroTime);
     this.scheduleTick(firstTime);
     return zeroTime;
+  }
+
+  /**
+   * Starts again after a recovery: the zero time of the checkpointed run, then at once every batch
+   * after the checkpoint up to now (those that were pending and those that passed while the
+   * process was down), then on the clock.
+   */
+  restart(zeroTime: number, checkpointTime: number): void {
+    const interval = this.batchInterval;
+    this.zeroTimeValue = zeroTime;
+    this.graph.start(zeroTime);
+    this.lastTime = checkpointTime;
+    const now = this.clock.now();
+    let time = checkpointTime + interval;
+    for (; time <= now; time += interval) this.generate(time);
+    this.scheduleTick(time);
   }
 
   /** Stops generating on the clock. */
@@ -83,7 +104,9 @@ export class JobGenerator {
     this.blockTracker.allocateBlocksToBatch(time);
     this.tail = this.tail.then(async () => {
       try {
+        await this.onAllocated?.(time);
         const jobs = await this.graph.generateJobs(time);
+        await this.onGenerated?.(time);
         this.scheduler.submit({
           time,
           jobs,

@@ -21,10 +21,19 @@ export class ReceivedBlockTracker {
 
   /** Gives every unallocated block to the batch at `time`; later times only. */
   allocateBlocksToBatch(time: number): void {
-    if (time <= this.lastAllocatedTime) return;
+    if (time <= this.lastAllocatedTime || this.allocated.has(time)) return;
     this.allocated.set(time, this.unallocated);
     this.unallocated = new Map();
     this.lastAllocatedTime = time;
+  }
+
+  /**
+   * Puts back what the write-ahead log recovered: batches after the checkpoint keep their blocks,
+   * blocks not yet allocated go to the next batch.
+   */
+  restore(allocations: ReadonlyMap<number, Map<number, Block<unknown>[]>>, unallocated: readonly Block<unknown>[]): void {
+    for (const [time, perStream] of allocations) this.allocated.set(time, perStream);
+    for (const block of unallocated) this.addBlock(block);
   }
 
   /** The blocks of one stream allocated to the batch at `time`. */

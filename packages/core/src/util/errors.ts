@@ -81,3 +81,10 @@ export function describeValue(value: unknown): string {
     return inspect(value, { depth: 1 });
   }
 }
+
+/** A checkpoint or write-ahead log could not be used: corrupt, or written by another graph. */
+export class CheckpointError extends DStreamError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
