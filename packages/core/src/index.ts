@@ -64,3 +64,23 @@ export { stringDecoder, jsonDecoder, bufferDecoder, resolveDecoder } from './dec
 export type { Decoder, DecoderName } from './decoding/decoders.js';
 export { RecordDecoding, deadLetter } from './decoding/decode-error-policy.js';
 export type { DecodeErrorPolicy, DeadLetterPolicy, DeadLetterRecord, DecodeFailureCounts } from './decoding/decode-error-policy.js';
+
+export {
+  PidRateEstimator,
+  resolvePidRateEstimatorOptions,
+  DEFAULT_PID_RATE_ESTIMATOR_OPTIONS,
+} from './scheduler/pid-rate-estimator.js';
+export type { PidRateEstimatorOptions, ResolvedPidRateEstimatorOptions } from './scheduler/pid-rate-estimator.js';
+export { RateController } from './scheduler/rate-controller.js';
+export type { RateControllerOptions, RateControlledStream, RatePublisher } from './scheduler/rate-controller.js';
+export { maxMessagesPerPartition } from './scheduler/partition-rate-limit.js';
+export type { PartitionRateLimitInput } from './scheduler/partition-rate-limit.js';
+export type { WriteAheadLogSettings } from './streaming-context-options.js';
+export type { CheckpointStore } from './checkpoint/checkpoint-store.js';
+export { LocalCheckpointStore } from './checkpoint/local-checkpoint-store.js';
+export type { Checkpoint } from './checkpoint/checkpoint.js';
+export type { MappingFunction } from './dstream/state-spec.js';
+export type { KeyedStateSnapshot } from './dstream/state-dstream.js';
+export type { MapWithStateSnapshot } from './dstream/map-with-state-dstream.js';
+export { CheckpointError } from './util/errors.js';
+export { serialize, deserialize } from './util/serialization.js';

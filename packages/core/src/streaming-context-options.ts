@@ -1,3 +1,8 @@
+import {
+  resolvePidRateEstimatorOptions,
+  type PidRateEstimatorOptions,
+  type ResolvedPidRateEstimatorOptions,
+} from './scheduler/pid-rate-estimator.js';
 import { SystemClock, type Clock } from './util/clock.js';
 import { ConfigurationError } from './util/errors.js';
 import { silentLogger, type Logger } from './util/logger.js';
@@ -41,6 +46,19 @@ export interface StreamingContextOptions {
    * receivers acknowledge them, so that nothing stored is lost on a crash (default false).
    */
   readonly writeAheadLog?: boolean | WriteAheadLogSettings;
+  /**
+   * Backpressure: adapts each input's rate, batch after batch, to what processing absorbs, so
+   * scheduling delay stays bounded when input outruns processing (default false). Rates never
+   * exceed a stream's `maxRate`.
+   */
+  readonly backpressure?: boolean;
+  /**
+   * Records per second each input starts with when backpressure is on, until the first estimate
+   * (default: none, inputs start at their `maxRate`). Ignored without backpressure.
+   */
+  readonly initialRate?: number;
+  /** Gains and floor of backpressure's PID rate estimator (default: Spark's 1.0, 0.2, 0, 100). */
+  readonly backpressurePid?: PidRateEstimatorOptions;
 }
 
 /** Settings of the write-ahead log. */
@@ -68,6 +86,9 @@ export interface ResolvedStreamingContextOptions {
   readonly checkpointInterval: number;
   readonly checkpointRetention: number;
   readonly writeAheadLog: { readonly sync: 'always' | number; readonly rollInterval: number } | undefined;
+  readonly backpressure: boolean;
+  readonly initialRate: number | undefined;
+  readonly backpressurePid: ResolvedPidRateEstimatorOptions;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -86,6 +107,9 @@ const KNOWN_OPTIONS = new Set([
   'checkpointInterval',
   'checkpointRetention',
   'writeAheadLog',
+  'backpressure',
+  'initialRate',
+  'backpressurePid',
 ]);
 
 /** Validates `options` and fills in defaults; a bad value fails naming the option. */
@@ -114,9 +138,15 @@ export function resolveStreamingContextOptions(options: StreamingContextOptions)
   if (checkpointInterval % batchInterval !== 0) {
     throw new ConfigurationError('checkpointInterval', checkpointInterval, `must be a multiple of batchInterval (${batchInterval} ms)`);
   }
+  if (options.backpressure !== undefined && typeof options.backpressure !== 'boolean') {
+    throw new ConfigurationError('backpressure', options.backpressure, 'expected true or false');
+  }
   return {
     batchInterval,
     checkpointInterval,
+    backpressure: options.backpressure ?? false,
+    initialRate: options.initialRate === undefined ? undefined : requirePositiveNumber('initialRate', options.initialRate),
+    backpressurePid: resolvePidRateEstimatorOptions(options.backpressurePid, 'backpressurePid.'),
     checkpointRetention: requirePositiveInteger('checkpointRetention', options.checkpointRetention ?? 3),
     writeAheadLog: resolveWriteAheadLog(options.writeAheadLog, options.checkpointDir),
     blockInterval,

@@ -13,6 +13,7 @@ import { InputInfoTracker } from './scheduler/input-info-tracker.js';
 import { JobGenerator } from './scheduler/job-generator.js';
 import { JobScheduler } from './scheduler/job-scheduler.js';
 import { ReceivedBlockTracker } from './scheduler/received-block-tracker.js';
+import { RateController, type RateControlledStream } from './scheduler/rate-controller.js';
 import { ReceiverTracker } from './scheduler/receiver-tracker.js';
 import {
   resolveStreamingContextOptions,
@@ -88,6 +89,7 @@ export class StreamingContext {
   private checkpointManager: CheckpointManager | undefined;
   private blockLog: Promise<ReceivedBlockLog> | undefined;
   private recoveredCheckpoint: Checkpoint | undefined;
+  private rateController: RateController | undefined;
 
   constructor(options: StreamingContextOptions) {
     this.options = resolveStreamingContextOptions(options);
@@ -284,7 +286,14 @@ export class StreamingContext {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     activeContext = this;
     this.stateValue = 'active';
+    this.rateController = this.options.backpressure ? this.createRateController() : undefined;
     this.startReceivers();
+    try {
+      // Receivers already got their initial rate; this hands it to direct sources.
+      this.rateController?.start();
+    } catch (error) {
+      this.reportError(error);
+    }
     void this.startInputSources();
     if (this.options.stopGracefullyOnShutdown) this.installSignalHandlers();
     this.listenerBus.post('onStreamingStarted', { time: this.options.clock.now() });
@@ -395,6 +404,37 @@ export class StreamingContext {
       blockQueueSize: this.options.blockQueueSize,
       restartDelay: this.options.receiverRestartDelay,
       maxRate: this.options.maxRate,
+    }, (streamId) => this.rateController?.initialRateOf(streamId));
+  }
+
+  /**
+   * Backpressure: one PID estimator per receiver stream and per input source that takes rate
+   * updates; receivers get the rate through their supervisor, sources through `onRateUpdate`.
+   */
+  private createRateController(): RateController | undefined {
+    const streams: RateControlledStream[] = [];
+    const sources = new Map<number, InputSource<unknown>>();
+    for (const stream of this.graph.inputStreams) {
+      const source = (stream.computation as InputComputation<unknown>).source;
+      if (source instanceof ReceiverInputSource) {
+        streams.push({ streamId: stream.id, maxRate: source.options.maxRate ?? this.options.maxRate });
+      } else if (typeof source.onRateUpdate === 'function') {
+        streams.push({ streamId: stream.id });
+        sources.set(stream.id, source);
+      }
+    }
+    if (streams.length === 0) return undefined;
+    return new RateController({
+      batchInterval: this.options.batchInterval,
+      streams,
+      initialRate: this.options.initialRate,
+      pid: this.options.backpressurePid,
+      publish: (streamId, rate) => {
+        this.options.logger.debug({ streamId, rate }, 'Backpressure rate update');
+        const source = sources.get(streamId);
+        if (source !== undefined) source.onRateUpdate?.(rate);
+        else this.receiverTracker.supervisorOf(streamId)?.setRateLimit(rate);
+      },
     });
   }
 
@@ -466,6 +506,12 @@ export class StreamingContext {
 
   private async onBatchCompleted(info: BatchInfo, failed: boolean): Promise<void> {
     const time = info.batchTime;
+    try {
+      // Every completed batch, failed or not, as Spark's rate controllers hear of them.
+      this.rateController?.onBatchCompleted(info);
+    } catch (error) {
+      this.reportError(error);
+    }
     if (!failed) {
       await this.receiverTracker.onBatchProcessed(this.blockTracker.blockIdsOfBatch(time));
       for (const source of this.graph.inputSources) {

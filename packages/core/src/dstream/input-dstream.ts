@@ -35,7 +35,10 @@ export interface InputSource<T> {
   snapshot?(): unknown;
   /** Takes back what {@link snapshot} returned, before the first batch after a recovery. */
   restore?(snapshot: unknown): void;
-  /** The rate, in records per second, backpressure allows this source now. */
+  /**
+   * The rate, in records per second, backpressure allows this source now: for the whole stream.
+   * May be called before `start()` with the initial rate.
+   */
   onRateUpdate?(recordsPerSecond: number): void;
 }
 

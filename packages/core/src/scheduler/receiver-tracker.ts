@@ -30,8 +30,15 @@ export class ReceiverTracker {
     private readonly persistBlock: (block: Block<unknown>) => Promise<void> | void = () => undefined,
   ) {}
 
-  /** Starts a supervisor for every receiver. */
-  start(receivers: readonly TrackedReceiver[], defaults: Omit<ReceiverSupervisorOptions, 'maxRate'> & { maxRate: number }): void {
+  /**
+   * Starts a supervisor for every receiver; `initialRateOf` gives the rate a receiver starts
+   * with (backpressure's initial rate), set before the receiver can store anything.
+   */
+  start(
+    receivers: readonly TrackedReceiver[],
+    defaults: Omit<ReceiverSupervisorOptions, 'maxRate'> & { maxRate: number },
+    initialRateOf?: (streamId: number) => number | undefined,
+  ): void {
     for (const { streamId, source } of receivers) {
       const options: ReceiverSupervisorOptions = { ...defaults, maxRate: source.options.maxRate ?? defaults.maxRate };
       const supervisor = new ReceiverSupervisor<unknown>(
@@ -44,6 +51,8 @@ export class ReceiverTracker {
         this.logger,
       );
       this.supervisors.set(streamId, supervisor);
+      const initialRate = initialRateOf?.(streamId);
+      if (initialRate !== undefined) supervisor.setRateLimit(initialRate);
       supervisor.start();
     }
   }
