@@ -29,7 +29,8 @@ export type { Block, BlockMetadata, AcknowledgeableBlock } from './receiver/bloc
 export { RateLimiter } from './receiver/rate-limiter.js';
 
 export type { Sink, SinkGuarantee, SinkWriteContext, SinkBatchContext } from './sink/sink.js';
-export { batchDirectory } from './output/save-as-files.js';
+export { BatchDirectoryWriter, batchDirectory } from './output/batch-directory-writer.js';
+export { syncDirectory, systemErrorCode } from './util/file-system.js';
 export { formatRecord } from './output/print-batch.js';
 
 export type { StreamingListener } from './listener/streaming-listener.js';

@@ -118,7 +118,6 @@ export class StreamingContext {
       (error) => this.reportError(error),
     );
     this.jobGenerator.onAllocated = (time) => this.logAllocation(time);
-    this.jobGenerator.onGenerated = (time) => this.captureCheckpoint(time);
   }
 
   /**
@@ -523,6 +522,7 @@ export class StreamingContext {
       }
     }
     const zeroTime = this.jobGenerator.zeroTime ?? 0;
+    this.captureCheckpoint(time);
     if (this.checkpointManager !== undefined && (await this.checkpointManager.writeCaptured(time, zeroTime))) {
       if (this.blockLog !== undefined) await (await this.blockLog).cleanup(time - this.options.batchInterval);
     }

@@ -25,8 +25,9 @@ export interface CheckpointManagerOptions {
 }
 
 /**
- * Takes the state of every stateful stream and input source when a checkpoint batch is
- * generated, writes it once that batch has completed, keeps the last few files, and restores a
+ * Takes the state of every stateful stream and input source once a checkpoint batch has
+ * completed (batches run one at a time, so stateful streams then hold the state after that
+ * batch, and input sources know the batches already generated after it), writes it, keeps the last few files, and restores a
  * checkpoint into a rebuilt graph after checking that the graph has the same shape.
  */
 export class CheckpointManager {
@@ -43,7 +44,7 @@ export class CheckpointManager {
     return (time - zeroTime) % this.options.interval === 0;
   }
 
-  /** Takes the state as it stands right after the batch at `time` was generated. */
+  /** Takes the state as it stands right after the batch at `time` completed. */
   capture(time: number): void {
     const states: Record<string, unknown> = {};
     for (const stream of this.graph.allStreams) {

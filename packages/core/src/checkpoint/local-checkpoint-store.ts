@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDirectory, systemErrorCode } from '../util/file-system.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 
 /**
@@ -28,7 +29,7 @@ export class LocalCheckpointStore implements CheckpointStore {
     try {
       return await readFile(join(this.directory, name));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (systemErrorCode(error) === 'ENOENT') return undefined;
       throw error;
     }
   }
@@ -37,22 +38,12 @@ export class LocalCheckpointStore implements CheckpointStore {
     try {
       return (await readdir(this.directory)).filter((name) => !name.startsWith('.'));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (systemErrorCode(error) === 'ENOENT') return [];
       throw error;
     }
   }
 
   async delete(name: string): Promise<void> {
     await rm(join(this.directory, name), { force: true });
-  }
-}
-
-/** Makes a rename in `directory` durable. */
-export async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

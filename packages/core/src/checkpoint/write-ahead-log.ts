@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { frame, unframe } from './framing.js';
-import { syncDirectory } from './local-checkpoint-store.js';
+import { syncDirectory } from '../util/file-system.js';
 
 /** When appended records reach the disk. */
 export type WriteAheadLogSync =

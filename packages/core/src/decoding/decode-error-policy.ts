@@ -1,5 +1,5 @@
 import type { Sink } from '../sink/sink.js';
-import { ConfigurationError, DecodeError } from '../util/errors.js';
+import { ConfigurationError, DecodeError, DStreamError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
 /** A record that could not be decoded, as a dead-letter sink receives it. */
@@ -77,10 +77,19 @@ export class RecordDecoding<T> {
   }
 
   private pending: Promise<void> = Promise.resolve();
+  private readonly failures: unknown[] = [];
 
-  /** Resolves once every dead letter handed over so far is written to the sink. */
-  pendingDeadLetters(): Promise<void> {
-    return this.pending;
+  /**
+   * Resolves once every dead letter handed over so far is written to the sink; rejects with
+   * `DEAD_LETTER_FAILED` when a write failed since the last call (the next call starts afresh).
+   */
+  async pendingDeadLetters(): Promise<void> {
+    await this.pending;
+    if (this.failures.length === 0) return;
+    const failures = this.failures.splice(0);
+    throw new DStreamError('DEAD_LETTER_FAILED', `${failures.length} dead letter(s) could not be written to the dead-letter sink`, {
+      cause: failures[0],
+    });
   }
 
   private onFailure(payload: Buffer, source: string, error: unknown): typeof RecordDecoding.SKIPPED {
@@ -102,7 +111,11 @@ export class RecordDecoding<T> {
     this.sinkOpened ??= Promise.resolve(sink.open?.());
     this.pending = this.pending
       .then(() => this.sinkOpened)
-      .then(() => sink.write([record], { batchTime: record.time, partition: sequence, numPartitions: 1 }));
+      .then(() => sink.write([record], { batchTime: record.time, partition: sequence, numPartitions: 1 }))
+      .catch((error: unknown) => {
+        this.failures.push(error);
+        this.sinkOpened = undefined;
+      });
     return RecordDecoding.SKIPPED;
   }
 }

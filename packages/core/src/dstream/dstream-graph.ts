@@ -58,21 +58,28 @@ export class DStreamGraph {
   }
 
   /**
-   * One job per output operation that has a batch at `time`. A stream that fails to compute
-   * gives a job that fails with its error, so the failure is reported with the batch.
+   * Decides what every input takes for the batch at `time` (received blocks, queue items,
+   * offset ranges, files), in time order, and returns one job per output operation with a batch
+   * then. When an input fails to decide, every job of the batch fails with its error, so the
+   * failure is reported with the batch.
    */
   async generateJobs(time: number): Promise<Job[]> {
+    let inputError: unknown;
+    for (const input of this.inputStreams) {
+      try {
+        await input.getOrCompute(time);
+      } catch (error) {
+        inputError ??= error;
+      }
+    }
     const jobs: Job[] = [];
     const outputs = this.outputStreams;
     for (let id = 0; id < outputs.length; id++) {
       const computation = outputs[id].computation;
       if (!isOutputComputation(computation)) continue;
-      try {
-        const job = await computation.generateJob(time, id);
-        if (job !== undefined) jobs.push(job);
-      } catch (error) {
-        jobs.push({ time, outputOperationId: id, name: computation.name, run: () => Promise.reject(error) });
-      }
+      const job = computation.generateJob(time, id);
+      if (job === undefined) continue;
+      jobs.push(inputError === undefined ? job : { ...job, run: () => Promise.reject(inputError) });
     }
     return jobs;
   }

@@ -1,6 +1,6 @@
 import { Batch } from '../batch/batch.js';
 import type { Combiner } from '../batch/combine-by-key.js';
-import { printBatch } from '../output/print-batch.js';
+import { formatRecord, printBatch } from '../output/print-batch.js';
 import { SinkOutput } from '../output/sink-output.js';
 import { saveBatchAsFiles } from '../output/save-as-files.js';
 import type { Sink } from '../sink/sink.js';
@@ -481,12 +481,12 @@ export class DStream<T> {
   }
 
   /**
-   * Writes every batch as text, one record per line, into a directory `prefix-<timeMs>` (or
+   * Writes every batch as text, one record per line (as `print()` renders it), into a directory `prefix-<timeMs>` (or
    * `prefix-<timeMs>.suffix`) of `part-NNNNN` files. Writing a batch time again replaces it.
    */
   saveAsTextFiles(prefix: string, suffix?: string): void {
     this.foreachBatch(
-      (batch, time) => saveBatchAsFiles(batch, time, prefix, suffix, (record) => String(record)),
+      (batch, time) => saveBatchAsFiles(batch, time, prefix, suffix, formatRecord),
       'saveAsTextFiles',
     );
   }

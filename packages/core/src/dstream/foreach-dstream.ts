@@ -39,14 +39,23 @@ export class ForEachComputation<T> implements DStreamComputation<never> {
   }
 
   /**
-   * The job for `time`, or `undefined` when the parent has no batch then. The parent's batch is
-   * computed (lazily, for narrow operations) now, in time order; the job materializes it.
+   * The job for `time`, or `undefined` when `time` is not a batch time of the parent. The batch
+   * is computed when the job runs: batches run one at a time in time order, so stateful streams
+   * advance in order and the processing time of a batch includes all of its work.
    */
-  async generateJob(time: number, outputOperationId: number): Promise<Job | undefined> {
-    const batch = await this.parent.getOrCompute(time);
-    if (batch === undefined) return undefined;
+  generateJob(time: number, outputOperationId: number): Job | undefined {
+    const parent = this.parent;
+    if (!parent.isTimeValid(time)) return undefined;
     const fn = this.fn;
-    return { time, outputOperationId, name: this.name, run: async () => fn(batch, time) };
+    return {
+      time,
+      outputOperationId,
+      name: this.name,
+      run: async () => {
+        const batch = await parent.getOrCompute(time);
+        if (batch !== undefined) await fn(batch, time);
+      },
+    };
   }
 }
 

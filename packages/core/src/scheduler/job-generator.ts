@@ -15,8 +15,6 @@ export class JobGenerator {
   private lastTime: number | undefined;
   private zeroTimeValue: number | undefined;
 
-  /** Called right after the jobs of a batch were generated, before they are submitted. */
-  onGenerated: ((time: number) => Promise<void> | void) | undefined;
   /** Called right after blocks were allocated to a batch, before its jobs are generated. */
   onAllocated: ((time: number) => Promise<void> | void) | undefined;
 
@@ -106,7 +104,6 @@ export class JobGenerator {
       try {
         await this.onAllocated?.(time);
         const jobs = await this.graph.generateJobs(time);
-        await this.onGenerated?.(time);
         this.scheduler.submit({
           time,
           jobs,

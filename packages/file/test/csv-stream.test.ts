@@ -1,0 +1,190 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  deadLetter,
+  DecodeError,
+  type DeadLetterRecord,
+  type Sink,
+  type StreamingContext,
+} from '@dstream/core';
+import { fileStream } from '../src/index.js';
+import {
+  batchTime,
+  collect,
+  collectMetadata,
+  manualContext,
+  moveIn,
+  runBatches,
+  tempFolders,
+} from './helpers.js';
+
+let folders: Awaited<ReturnType<typeof tempFolders>>;
+let context: StreamingContext | undefined;
+
+beforeEach(async () => {
+  folders = await tempFolders();
+});
+
+afterEach(async () => {
+  await context?.stop();
+  context = undefined;
+  await folders.cleanup();
+});
+
+function setup(): ReturnType<typeof manualContext> {
+  const created = manualContext();
+  context = created.ssc;
+  return created;
+}
+
+/** A dead-letter sink keeping what it receives. */
+function memorySink(): Sink<DeadLetterRecord> & { records: DeadLetterRecord[] } {
+  const records: DeadLetterRecord[] = [];
+  return {
+    guarantee: 'at-least-once',
+    records,
+    write(batch) {
+      records.push(...batch);
+    },
+  };
+}
+
+describe("fileStream format 'csv'", () => {
+  it('turns rows into objects keyed by the header, with RFC 4180 quoting', async () => {
+    const { ssc, clock } = setup();
+    const out = collect(fileStream(ssc, folders.watched, { format: 'csv' }));
+    ssc.start();
+    const csv =
+      '\uFEFFid,name,comment\r\n' +
+      '1,plain,simple\r\n' +
+      '2,"with, comma","say ""hi"""\r\n' +
+      '\r\n' +
+      '3,"two\r\nlines",\r\n' +
+      '4,5" screen,"é ünïcode"\n' +
+      '5,last,no newline';
+    await moveIn(folders.staging, folders.watched, 'rows.csv', csv, batchTime(1) - 100);
+    await runBatches(ssc, clock, 1);
+    expect(out).toEqual([
+      [
+        batchTime(1),
+        [
+          { id: '1', name: 'plain', comment: 'simple' },
+          { id: '2', name: 'with, comma', comment: 'say "hi"' },
+          { id: '3', name: 'two\r\nlines', comment: '' },
+          { id: '4', name: '5" screen', comment: 'é ünïcode' },
+          { id: '5', name: 'last', comment: 'no newline' },
+        ],
+      ],
+    ]);
+  });
+
+  it('reads each file with its own header, and a custom delimiter', async () => {
+    const { ssc, clock } = setup();
+    const out = collect(
+      fileStream(ssc, folders.watched, { format: 'csv', csv: { delimiter: ';' } }),
+    );
+    ssc.start();
+    await moveIn(folders.staging, folders.watched, 'a.csv', 'x;y\n1;2\n', batchTime(1) - 100);
+    await moveIn(folders.staging, folders.watched, 'b.csv', 'y;z\n3;4\n', batchTime(1) - 50);
+    await runBatches(ssc, clock, 1);
+    expect(out).toEqual([
+      [
+        batchTime(1),
+        [
+          { x: '1', y: '2' },
+          { y: '3', z: '4' },
+        ],
+      ],
+    ]);
+  });
+
+  it('sends rows that cannot be decoded to a dead-letter sink, naming the file and the line each starts on', async () => {
+    const { ssc, clock } = setup();
+    const sink = memorySink();
+    const stream = fileStream(ssc, folders.watched, {
+      format: 'csv',
+      onDecodeError: deadLetter(sink),
+    });
+    const out = collect(stream);
+    const metadata = collectMetadata(ssc, stream);
+    ssc.start();
+    const csv = 'a,b\n' + '1,"multi\nline"\n' + '2,too,many\n' + '3,"unterminated\n' + '4,ok\n';
+    const file = await moveIn(folders.staging, folders.watched, 'bad.csv', csv, batchTime(1) - 100);
+    await runBatches(ssc, clock, 1);
+
+    expect(out).toEqual([[batchTime(1), [{ a: '1', b: 'multi\nline' }]]]);
+    expect(metadata[0][1].decodeFailures).toBe(2);
+    expect(sink.records.map((r) => [r.source, r.payload.toString(), r.error])).toEqual([
+      [`file ${file} line 4`, '2,too,many', 'expected 2 fields (a, b) but found 3'],
+      [`file ${file} line 5`, '3,"unterminated\n4,ok\n', 'unterminated quoted field (field 2)'],
+    ]);
+  });
+
+  it('fails every row of a file whose header cannot be decoded, rather than dropping them silently', async () => {
+    const { ssc, clock } = setup();
+    const sink = memorySink();
+    const out = collect(
+      fileStream(ssc, folders.watched, { format: 'csv', onDecodeError: deadLetter(sink) }),
+    );
+    ssc.start();
+    const file = await moveIn(
+      folders.staging,
+      folders.watched,
+      'dup.csv',
+      'a,a\n1,2\n3,4\n',
+      batchTime(1) - 100,
+    );
+    await runBatches(ssc, clock, 1);
+    expect(out).toEqual([[batchTime(1), []]]);
+    expect(sink.records.map((r) => [r.source, r.error])).toEqual([
+      [`file ${file} line 1`, 'the header names column "a" twice'],
+      [`file ${file} line 2`, 'the file has no valid header row'],
+      [`file ${file} line 3`, 'the file has no valid header row'],
+    ]);
+  });
+
+  it("with onDecodeError 'fail', fails the batch with a DecodeError naming file and line", async () => {
+    const { ssc, clock } = setup();
+    collect(fileStream(ssc, folders.watched, { format: 'csv' }));
+    ssc.start();
+    const file = await moveIn(
+      folders.staging,
+      folders.watched,
+      'bad.csv',
+      'a,b\n1,2\n"x"y,3\n',
+      batchTime(1) - 100,
+    );
+    await runBatches(ssc, clock, 1);
+    const error = await ssc.awaitTermination(10).catch((e: unknown) => e);
+    const cause = (error as Error).cause as DecodeError;
+    expect(cause).toBeInstanceOf(DecodeError);
+    expect(cause.source).toBe(`file ${file} line 3`);
+    expect(cause.message).toContain('unexpected text after the closing quote of field 1');
+  });
+});
+
+describe('fileStream with a custom line decoder', () => {
+  it('decodes every line with the function, errors following onDecodeError', async () => {
+    const { ssc, clock } = setup();
+    const stream = fileStream(ssc, folders.watched, {
+      format: (line: Buffer) => {
+        const n = Number(line.toString('utf8'));
+        if (!Number.isInteger(n)) throw new Error('not an integer');
+        return n;
+      },
+      onDecodeError: 'skip',
+    });
+    const out = collect(stream.map((n) => n * 10));
+    const metadata = collectMetadata(ssc, stream);
+    ssc.start();
+    await moveIn(
+      folders.staging,
+      folders.watched,
+      'numbers.txt',
+      '1\n2\nthree\n4\n',
+      batchTime(1) - 100,
+    );
+    await runBatches(ssc, clock, 1);
+    expect(out).toEqual([[batchTime(1), [10, 20, 40]]]);
+    expect(metadata[0][1].decodeFailures).toBe(1);
+  });
+});

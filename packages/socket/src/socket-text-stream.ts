@@ -1,0 +1,83 @@
+import {
+  ConfigurationError,
+  requirePositiveInteger,
+  requirePositiveNumber,
+  type DStream,
+  type StreamingContext,
+} from '@dstream/core';
+import {
+  CONNECTION_OPTION_NAMES,
+  requireKnownOptions,
+  resolveConnection,
+  type ConnectionOptions,
+} from './connection/connection-options.js';
+import { receiverStreamOptions } from './receiver/receiver-stream-options.js';
+import { SocketTextReceiver } from './receiver/socket-text-receiver.js';
+
+/** Settings of {@link socketTextStream}; every one is optional. */
+export interface SocketTextStreamOptions extends ConnectionOptions {
+  /** The text encoding of the bytes (default `'utf8'`); any encoding Node.js `Buffer` knows. */
+  readonly encoding?: BufferEncoding;
+  /**
+   * The longest line accepted, in characters (default 1 048 576). A longer line is reported,
+   * counted and discarded up to its newline; memory never holds more than this of one line.
+   */
+  readonly maxLineLength?: number;
+  /** Records per second the receiver may store (default: the context's `maxRate`). */
+  readonly maxRate?: number;
+}
+
+const KNOWN_OPTIONS = ['encoding', 'maxLineLength', 'maxRate', ...CONNECTION_OPTION_NAMES];
+
+/**
+ * A stream of the lines a TCP server sends (Spark's `socketTextStream`): the receiver connects
+ * to `host:port` as a client, one record per `\n`-terminated line (a `\r` before the newline is
+ * removed). It reconnects with capped exponential backoff when the server is not there yet or
+ * goes away. TCP cannot replay, so the stream is unreliable: data sent while the receiver is
+ * disconnected or stopped is not received.
+ *
+ * @example
+ * ```ts
+ * // In another terminal: nc -lk 9999
+ * const lines = socketTextStream(ssc, 'localhost', 9999);
+ * lines.flatMap((line) => line.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b).print();
+ * ```
+ */
+export function socketTextStream(
+  ssc: StreamingContext,
+  host: string,
+  port: number,
+  options: SocketTextStreamOptions = {},
+): DStream<string> {
+  return ssc.receiverStream(
+    createSocketTextReceiver(host, port, options),
+    receiverStreamOptions(options.maxRate),
+  );
+}
+
+/**
+ * The receiver behind {@link socketTextStream}, validated, for `ssc.receiverStream(receiver)`:
+ * use it to keep a handle on the receiver (its connection and discarded-line counts).
+ */
+export function createSocketTextReceiver(
+  host: string,
+  port: number,
+  options: SocketTextStreamOptions = {},
+): SocketTextReceiver {
+  requireKnownOptions(options, KNOWN_OPTIONS, 'socketTextStream');
+  const connection = resolveConnection(host, port, options);
+  const encoding = options.encoding ?? 'utf8';
+  if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) {
+    throw new ConfigurationError(
+      'encoding',
+      encoding,
+      "expected a Node.js text encoding such as 'utf8', 'latin1' or 'utf16le'",
+    );
+  }
+  const maxLineLength = requirePositiveInteger(
+    'maxLineLength',
+    options.maxLineLength ?? 1024 * 1024,
+  );
+  if (options.maxRate !== undefined) requirePositiveNumber('maxRate', options.maxRate);
+  return new SocketTextReceiver(connection, encoding, maxLineLength);
+}
