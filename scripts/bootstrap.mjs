@@ -25,7 +25,15 @@ function pnpmCommand() {
   }
   if (!existsSync(localPnpm)) {
     console.log(`[dstream] installing pnpm ${pnpmVersion} into .tools/ ...`);
-    const status = run('npm', ['install', '--no-audit', '--no-fund', '--silent', '--prefix', toolsDir, `pnpm@${pnpmVersion}`]);
+    const status = run('npm', [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--silent',
+      '--prefix',
+      toolsDir,
+      `pnpm@${pnpmVersion}`,
+    ]);
     if (status !== 0) process.exit(status);
   }
   return [process.execPath, [localPnpm]];

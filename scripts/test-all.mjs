@@ -29,7 +29,8 @@ function workspaceDirs() {
 const reports = workspaceDirs().map((dir) => join(dir, '.vitest-report.json'));
 for (const report of reports) rmSync(report, { force: true });
 
-if (run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) process.exit(1);
+if (run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0)
+  process.exit(1);
 
 const brokersUp = run('bash', ['infra/brokers.sh', 'up']);
 if (brokersUp !== 0) {
@@ -38,7 +39,9 @@ if (brokersUp !== 0) {
     run('bash', ['infra/brokers.sh', 'down']);
     process.exit(brokersUp);
   }
-  console.warn('\n[dstream] WARNING: not every broker came up; tests that need a missing broker will SKIP (see above)\n');
+  console.warn(
+    '\n[dstream] WARNING: not every broker came up; tests that need a missing broker will SKIP (see above)\n',
+  );
 }
 
 let status = 1;

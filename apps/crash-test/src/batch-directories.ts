@@ -12,7 +12,10 @@ export interface BatchLines {
  * The complete batch directories `prefix-<time>` in `directory` (those with a `_SUCCESS`
  * marker), in time order, with the lines of their part files.
  */
-export async function readBatchDirectories(directory: string, prefix: string): Promise<BatchLines[]> {
+export async function readBatchDirectories(
+  directory: string,
+  prefix: string,
+): Promise<BatchLines[]> {
   if (!existsSync(directory)) return [];
   const pattern = new RegExp(`^${prefix}-(\\d+)(\\..*)?$`);
   const batches: BatchLines[] = [];
@@ -20,7 +23,9 @@ export async function readBatchDirectories(directory: string, prefix: string): P
     const match = pattern.exec(name);
     if (!match || !existsSync(join(directory, name, '_SUCCESS'))) continue;
     const lines: string[] = [];
-    for (const part of (await readdir(join(directory, name))).filter((file) => file.startsWith('part-')).sort()) {
+    for (const part of (await readdir(join(directory, name)))
+      .filter((file) => file.startsWith('part-'))
+      .sort()) {
       const text = await readFile(join(directory, name, part), 'utf8');
       for (const line of text.split('\n')) if (line.length > 0) lines.push(line);
     }

@@ -32,7 +32,11 @@ export interface KillLoopOptions {
  * random moments `kills` times; then starts it once more, waits until the output reflects all
  * the input, and stops it with SIGTERM (a graceful stop).
  */
-export async function runWithKills(pipeline: CrashPipeline, workspace: PipelineWorkspace, options: KillLoopOptions): Promise<void> {
+export async function runWithKills(
+  pipeline: CrashPipeline,
+  workspace: PipelineWorkspace,
+  options: KillLoopOptions,
+): Promise<void> {
   await pipeline.prepare(workspace);
   const feeding = pipeline.feed(workspace);
   const log = join(workspace.directory, 'child.log');
@@ -40,7 +44,12 @@ export async function runWithKills(pipeline: CrashPipeline, workspace: PipelineW
     const child = startChild(pipeline, workspace, options.childScript, log);
     const [shortest, longest] = options.lifetime;
     await Promise.race([sleep(shortest + options.random() * (longest - shortest)), child.exited]);
-    if (child.process.exitCode !== null) throw await childFailure(pipeline, log, `exited with ${child.process.exitCode} before it was killed`);
+    if (child.process.exitCode !== null)
+      throw await childFailure(
+        pipeline,
+        log,
+        `exited with ${child.process.exitCode} before it was killed`,
+      );
     child.process.kill('SIGKILL');
     await child.exited;
   }
@@ -48,15 +57,27 @@ export async function runWithKills(pipeline: CrashPipeline, workspace: PipelineW
   const child = startChild(pipeline, workspace, options.childScript, log);
   const deadline = Date.now() + options.completionTimeout;
   while (!(await pipeline.isComplete(workspace))) {
-    if (child.process.exitCode !== null) throw await childFailure(pipeline, log, `exited with ${child.process.exitCode} before finishing`);
+    if (child.process.exitCode !== null)
+      throw await childFailure(
+        pipeline,
+        log,
+        `exited with ${child.process.exitCode} before finishing`,
+      );
     if (Date.now() > deadline) {
       child.process.kill('SIGKILL');
-      throw await childFailure(pipeline, log, `did not process all input within ${options.completionTimeout} ms`);
+      throw await childFailure(
+        pipeline,
+        log,
+        `did not process all input within ${options.completionTimeout} ms`,
+      );
     }
     await sleep(250);
   }
   child.process.kill('SIGTERM');
-  const stopped = await Promise.race([child.exited.then(() => true), sleep(30_000).then(() => false)]);
+  const stopped = await Promise.race([
+    child.exited.then(() => true),
+    sleep(30_000).then(() => false),
+  ]);
   if (!stopped) {
     child.process.kill('SIGKILL');
     throw await childFailure(pipeline, log, 'did not stop gracefully within 30 s of SIGTERM');
@@ -68,9 +89,16 @@ interface RunningChild {
   readonly exited: Promise<void>;
 }
 
-function startChild(pipeline: CrashPipeline, workspace: PipelineWorkspace, script: string, log: string): RunningChild {
+function startChild(
+  pipeline: CrashPipeline,
+  workspace: PipelineWorkspace,
+  script: string,
+  log: string,
+): RunningChild {
   const output = createWriteStream(log, { flags: 'a' });
-  const child = spawn(process.execPath, [script, pipeline.name, workspace.directory], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, pipeline.name, workspace.directory], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.pipe(output, { end: false });
   child.stderr?.pipe(output, { end: false });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

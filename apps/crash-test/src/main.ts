@@ -51,7 +51,9 @@ for (const pipeline of selected) {
     });
     const outcome = await pipeline.collect(workspace);
     const comparison = compareRecords(outcome.input, outcome.output);
-    const checks = outcome.checks.map((check) => `${check.name}=${check.ok ? 'ok' : 'MISMATCH'}`).join(' ');
+    const checks = outcome.checks
+      .map((check) => `${check.name}=${check.ok ? 'ok' : 'MISMATCH'}`)
+      .join(' ');
     console.log(
       `pipeline=${pipeline.name} kills=${kills} records=${outcome.input.length} lost=${comparison.lost} duplicated=${comparison.duplicated} unexpected=${comparison.unexpected} ${checks} seed=${seed} seconds=${((Date.now() - started) / 1000).toFixed(1)}`,
     );
@@ -62,8 +64,11 @@ for (const pipeline of selected) {
       outcome.checks.some((check) => !check.ok);
     if (broken) {
       violated = true;
-      console.log(`  ${pipeline.guarantee} violated; examples: ${JSON.stringify(comparison.examples)}`);
-      for (const check of outcome.checks) if (!check.ok) console.log(`  ${check.name}: ${check.detail}`);
+      console.log(
+        `  ${pipeline.guarantee} violated; examples: ${JSON.stringify(comparison.examples)}`,
+      );
+      for (const check of outcome.checks)
+        if (!check.ok) console.log(`  ${check.name}: ${check.detail}`);
       console.log(`  workspace kept at ${directory}`);
     }
   } catch (error) {

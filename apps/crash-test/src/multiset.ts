@@ -7,7 +7,11 @@ export interface Comparison {
   /** Output records the input never held. */
   readonly unexpected: number;
   /** A few examples of each problem, for the report. */
-  readonly examples: { readonly lost: string[]; readonly duplicated: string[]; readonly unexpected: string[] };
+  readonly examples: {
+    readonly lost: string[];
+    readonly duplicated: string[];
+    readonly unexpected: string[];
+  };
 }
 
 /** Compares two lists of records as multisets. */

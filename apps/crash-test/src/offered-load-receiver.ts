@@ -7,7 +7,11 @@ import { Receiver, type ReceiverCapabilities } from '@dstream/core';
  * allows and pauses until `awaitCapacity()` when it asks it to slow down.
  */
 export class OfferedLoadReceiver extends Receiver<number> {
-  readonly capabilities: ReceiverCapabilities = { reliable: false, replayable: false, ordered: true };
+  readonly capabilities: ReceiverCapabilities = {
+    reliable: false,
+    replayable: false,
+    ordered: true,
+  };
   /** Records offered and not taken yet. */
   backlog = 0;
   /** Records taken. */

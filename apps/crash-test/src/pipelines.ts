@@ -8,7 +8,9 @@ export const pipelines: readonly CrashPipeline[] = [filesStatefulCount];
 export function pipelineNamed(name: string): CrashPipeline {
   const pipeline = pipelines.find((candidate) => candidate.name === name);
   if (pipeline === undefined) {
-    throw new Error(`Unknown pipeline ${JSON.stringify(name)}; known pipelines: ${pipelines.map((p) => p.name).join(', ')}`);
+    throw new Error(
+      `Unknown pipeline ${JSON.stringify(name)}; known pipelines: ${pipelines.map((p) => p.name).join(', ')}`,
+    );
   }
   return pipeline;
 }

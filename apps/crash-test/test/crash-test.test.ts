@@ -7,14 +7,19 @@ import { compareRecords } from '../src/multiset.js';
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 function crashTest(...args: string[]): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 200_000 });
+  const result = spawnSync(process.execPath, [main, ...args], {
+    encoding: 'utf8',
+    timeout: 200_000,
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 describe('the crash test', () => {
   it('files → stateful count → idempotent file sink is exactly once across SIGKILLs', () => {
     const { status, output } = crashTest('--kills', '3', '--pipeline', 'files');
-    expect(output).toMatch(/pipeline=files kills=3 records=2000 lost=0 duplicated=0 unexpected=0 state=ok/);
+    expect(output).toMatch(
+      /pipeline=files kills=3 records=2000 lost=0 duplicated=0 unexpected=0 state=ok/,
+    );
     expect(status).toBe(0);
   });
 

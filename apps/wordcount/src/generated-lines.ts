@@ -1,13 +1,28 @@
 import { Receiver, type ReceiverCapabilities } from '@dstream/core';
 
-const WORDS = ['stream', 'batch', 'window', 'state', 'block', 'receiver', 'sink', 'kafka', 'mqtt', 'node'];
+const WORDS = [
+  'stream',
+  'batch',
+  'window',
+  'state',
+  'block',
+  'receiver',
+  'sink',
+  'kafka',
+  'mqtt',
+  'node',
+];
 
 /**
  * A receiver that makes up lines of words at a steady rate, standing in for a live source.
  * Word choice follows a fixed pseudo-random sequence from `seed`, so runs are repeatable.
  */
 export class GeneratedLinesReceiver extends Receiver<string> {
-  readonly capabilities: ReceiverCapabilities = { reliable: false, replayable: false, ordered: true };
+  readonly capabilities: ReceiverCapabilities = {
+    reliable: false,
+    replayable: false,
+    ordered: true,
+  };
   private timer: NodeJS.Timeout | undefined;
   private state: number;
 

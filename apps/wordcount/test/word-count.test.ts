@@ -18,7 +18,14 @@ it('counts the words of the lines a batch received', async () => {
   ssc.start();
   clock.advance(2000);
   await ssc.awaitIdle();
-  expect(out).toEqual([[['batch', 1], ['node', 2], ['stream', 1]], []]);
+  expect(out).toEqual([
+    [
+      ['batch', 1],
+      ['node', 2],
+      ['stream', 1],
+    ],
+    [],
+  ]);
 });
 
 it('generates repeatable lines of three to six words', () => {

@@ -5,7 +5,10 @@
  */
 export { StreamingContext } from './streaming-context.js';
 export type { StreamingContextState, StopOptions } from './streaming-context.js';
-export type { StreamingContextOptions, ResolvedStreamingContextOptions } from './streaming-context-options.js';
+export type {
+  StreamingContextOptions,
+  ResolvedStreamingContextOptions,
+} from './streaming-context-options.js';
 
 export { Batch } from './batch/batch.js';
 export type { Combiner } from './batch/combine-by-key.js';
@@ -34,7 +37,12 @@ export { syncDirectory, systemErrorCode } from './util/file-system.js';
 export { formatRecord } from './output/print-batch.js';
 
 export type { StreamingListener } from './listener/streaming-listener.js';
-export type { BatchInfo, OutputOperationInfo, ReceiverInfo, StreamInputInfo } from './listener/batch-info.js';
+export type {
+  BatchInfo,
+  OutputOperationInfo,
+  ReceiverInfo,
+  StreamInputInfo,
+} from './listener/batch-info.js';
 
 export { SystemClock, ManualClock } from './util/clock.js';
 export type { Clock } from './util/clock.js';
@@ -59,21 +67,37 @@ export {
   requireOneOf,
   requireFunction,
   requireNonEmptyString,
+  requireKnownOptions,
+  optionalBoolean,
 } from './util/validation.js';
+export { ReconnectBackoff, resolveReconnectBackoff } from './util/reconnect-backoff.js';
+export type { ReconnectBackoffSettings } from './util/reconnect-backoff.js';
 
 export { stringDecoder, jsonDecoder, bufferDecoder, resolveDecoder } from './decoding/decoders.js';
 export type { Decoder, DecoderName } from './decoding/decoders.js';
 export { RecordDecoding, deadLetter } from './decoding/decode-error-policy.js';
-export type { DecodeErrorPolicy, DeadLetterPolicy, DeadLetterRecord, DecodeFailureCounts } from './decoding/decode-error-policy.js';
+export type {
+  DecodeErrorPolicy,
+  DeadLetterPolicy,
+  DeadLetterRecord,
+  DecodeFailureCounts,
+} from './decoding/decode-error-policy.js';
 
 export {
   PidRateEstimator,
   resolvePidRateEstimatorOptions,
   DEFAULT_PID_RATE_ESTIMATOR_OPTIONS,
 } from './scheduler/pid-rate-estimator.js';
-export type { PidRateEstimatorOptions, ResolvedPidRateEstimatorOptions } from './scheduler/pid-rate-estimator.js';
+export type {
+  PidRateEstimatorOptions,
+  ResolvedPidRateEstimatorOptions,
+} from './scheduler/pid-rate-estimator.js';
 export { RateController } from './scheduler/rate-controller.js';
-export type { RateControllerOptions, RateControlledStream, RatePublisher } from './scheduler/rate-controller.js';
+export type {
+  RateControllerOptions,
+  RateControlledStream,
+  RatePublisher,
+} from './scheduler/rate-controller.js';
 export { maxMessagesPerPartition } from './scheduler/partition-rate-limit.js';
 export type { PartitionRateLimitInput } from './scheduler/partition-rate-limit.js';
 export type { WriteAheadLogSettings } from './streaming-context-options.js';

@@ -6,7 +6,13 @@ import {
 import { SystemClock, type Clock } from './util/clock.js';
 import { ConfigurationError } from './util/errors.js';
 import { silentLogger, type Logger } from './util/logger.js';
-import { requireNonEmptyString, requireNonNegativeInteger, requirePositiveInteger, requirePositiveNumber } from './util/validation.js';
+import {
+  requireKnownOptions,
+  requireNonEmptyString,
+  requireNonNegativeInteger,
+  requirePositiveInteger,
+  requirePositiveNumber,
+} from './util/validation.js';
 
 /** Settings of a {@link StreamingContext}; only `batchInterval` is required. */
 export interface StreamingContextOptions {
@@ -85,7 +91,8 @@ export interface ResolvedStreamingContextOptions {
   readonly stopGracefullyOnShutdown: boolean;
   readonly checkpointInterval: number;
   readonly checkpointRetention: number;
-  readonly writeAheadLog: { readonly sync: 'always' | number; readonly rollInterval: number } | undefined;
+  readonly writeAheadLog:
+    { readonly sync: 'always' | number; readonly rollInterval: number } | undefined;
   readonly backpressure: boolean;
   readonly initialRate: number | undefined;
   readonly backpressurePid: ResolvedPidRateEstimatorOptions;
@@ -113,19 +120,21 @@ const KNOWN_OPTIONS = new Set([
 ]);
 
 /** Validates `options` and fills in defaults; a bad value fails naming the option. */
-export function resolveStreamingContextOptions(options: StreamingContextOptions): ResolvedStreamingContextOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new ConfigurationError('options', options, 'expected an object with at least batchInterval');
-  }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) {
-      throw new ConfigurationError(name, (options as unknown as Record<string, unknown>)[name], `unknown option; known options are ${[...KNOWN_OPTIONS].join(', ')}`);
-    }
-  }
+export function resolveStreamingContextOptions(
+  options: StreamingContextOptions,
+): ResolvedStreamingContextOptions {
+  requireKnownOptions(options, KNOWN_OPTIONS, 'StreamingContext');
   const batchInterval = requirePositiveInteger('batchInterval', options.batchInterval);
-  const blockInterval = requirePositiveInteger('blockInterval', options.blockInterval ?? Math.min(200, batchInterval));
+  const blockInterval = requirePositiveInteger(
+    'blockInterval',
+    options.blockInterval ?? Math.min(200, batchInterval),
+  );
   if (blockInterval > batchInterval) {
-    throw new ConfigurationError('blockInterval', blockInterval, `must not exceed batchInterval (${batchInterval} ms)`);
+    throw new ConfigurationError(
+      'blockInterval',
+      blockInterval,
+      `must not exceed batchInterval (${batchInterval} ms)`,
+    );
   }
   const clock = options.clock ?? new SystemClock();
   if (typeof clock.now !== 'function' || typeof clock.schedule !== 'function') {
@@ -136,7 +145,11 @@ export function resolveStreamingContextOptions(options: StreamingContextOptions)
     options.checkpointInterval ?? Math.ceil(10_000 / batchInterval) * batchInterval,
   );
   if (checkpointInterval % batchInterval !== 0) {
-    throw new ConfigurationError('checkpointInterval', checkpointInterval, `must be a multiple of batchInterval (${batchInterval} ms)`);
+    throw new ConfigurationError(
+      'checkpointInterval',
+      checkpointInterval,
+      `must be a multiple of batchInterval (${batchInterval} ms)`,
+    );
   }
   if (options.backpressure !== undefined && typeof options.backpressure !== 'boolean') {
     throw new ConfigurationError('backpressure', options.backpressure, 'expected true or false');
@@ -145,20 +158,42 @@ export function resolveStreamingContextOptions(options: StreamingContextOptions)
     batchInterval,
     checkpointInterval,
     backpressure: options.backpressure ?? false,
-    initialRate: options.initialRate === undefined ? undefined : requirePositiveNumber('initialRate', options.initialRate),
+    initialRate:
+      options.initialRate === undefined
+        ? undefined
+        : requirePositiveNumber('initialRate', options.initialRate),
     backpressurePid: resolvePidRateEstimatorOptions(options.backpressurePid, 'backpressurePid.'),
-    checkpointRetention: requirePositiveInteger('checkpointRetention', options.checkpointRetention ?? 3),
+    checkpointRetention: requirePositiveInteger(
+      'checkpointRetention',
+      options.checkpointRetention ?? 3,
+    ),
     writeAheadLog: resolveWriteAheadLog(options.writeAheadLog, options.checkpointDir),
     blockInterval,
     clock,
     logger: options.logger ?? silentLogger,
-    checkpointDir: options.checkpointDir === undefined ? undefined : requireNonEmptyString('checkpointDir', options.checkpointDir),
-    defaultParallelism: requirePositiveInteger('defaultParallelism', options.defaultParallelism ?? 2),
-    maxRate: options.maxRate === undefined ? Infinity : requirePositiveNumber('maxRate', options.maxRate),
-    maxBufferedRecords: requirePositiveInteger('maxBufferedRecords', options.maxBufferedRecords ?? 100_000),
+    checkpointDir:
+      options.checkpointDir === undefined
+        ? undefined
+        : requireNonEmptyString('checkpointDir', options.checkpointDir),
+    defaultParallelism: requirePositiveInteger(
+      'defaultParallelism',
+      options.defaultParallelism ?? 2,
+    ),
+    maxRate:
+      options.maxRate === undefined ? Infinity : requirePositiveNumber('maxRate', options.maxRate),
+    maxBufferedRecords: requirePositiveInteger(
+      'maxBufferedRecords',
+      options.maxBufferedRecords ?? 100_000,
+    ),
     blockQueueSize: requirePositiveInteger('blockQueueSize', options.blockQueueSize ?? 10),
-    receiverRestartDelay: requireNonNegativeInteger('receiverRestartDelay', options.receiverRestartDelay ?? 2000),
-    gracefulStopTimeout: requirePositiveInteger('gracefulStopTimeout', options.gracefulStopTimeout ?? 10 * batchInterval),
+    receiverRestartDelay: requireNonNegativeInteger(
+      'receiverRestartDelay',
+      options.receiverRestartDelay ?? 2000,
+    ),
+    gracefulStopTimeout: requirePositiveInteger(
+      'gracefulStopTimeout',
+      options.gracefulStopTimeout ?? 10 * batchInterval,
+    ),
     stopGracefullyOnShutdown: options.stopGracefullyOnShutdown ?? false,
   };
 }
@@ -169,15 +204,33 @@ function resolveWriteAheadLog(
 ): ResolvedStreamingContextOptions['writeAheadLog'] {
   if (setting === undefined || setting === false) return undefined;
   if (setting !== true && (setting === null || typeof setting !== 'object')) {
-    throw new ConfigurationError('writeAheadLog', setting, 'expected true, false or { sync, rollInterval }');
+    throw new ConfigurationError(
+      'writeAheadLog',
+      setting,
+      'expected true, false or { sync, rollInterval }',
+    );
   }
   if (checkpointDir === undefined) {
-    throw new ConfigurationError('writeAheadLog', setting, 'the write-ahead log lives in the checkpoint directory: set checkpointDir too');
+    throw new ConfigurationError(
+      'writeAheadLog',
+      setting,
+      'the write-ahead log lives in the checkpoint directory: set checkpointDir too',
+    );
   }
   const settings: WriteAheadLogSettings = setting === true ? {} : setting;
   const sync = settings.sync ?? 'always';
   if (sync !== 'always' && !(typeof sync === 'number' && Number.isInteger(sync) && sync > 0)) {
-    throw new ConfigurationError('writeAheadLog.sync', sync, "expected 'always' or a positive number of milliseconds");
+    throw new ConfigurationError(
+      'writeAheadLog.sync',
+      sync,
+      "expected 'always' or a positive number of milliseconds",
+    );
   }
-  return { sync, rollInterval: requirePositiveInteger('writeAheadLog.rollInterval', settings.rollInterval ?? 60_000) };
+  return {
+    sync,
+    rollInterval: requirePositiveInteger(
+      'writeAheadLog.rollInterval',
+      settings.rollInterval ?? 60_000,
+    ),
+  };
 }

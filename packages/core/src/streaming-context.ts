@@ -3,7 +3,10 @@ import { DStream } from './dstream/dstream.js';
 import { DStreamGraph } from './dstream/dstream-graph.js';
 import { InputComputation, type InputSource } from './dstream/input-dstream.js';
 import { QueueInputSource } from './dstream/queue-input-dstream.js';
-import { ReceiverInputSource, type ReceiverStreamOptions } from './dstream/receiver-input-dstream.js';
+import {
+  ReceiverInputSource,
+  type ReceiverStreamOptions,
+} from './dstream/receiver-input-dstream.js';
 import type { BatchInfo, ReceiverInfo, StreamInputInfo } from './listener/batch-info.js';
 import { ListenerBus } from './listener/listener-bus.js';
 import type { StreamingListener } from './listener/streaming-listener.js';
@@ -80,7 +83,10 @@ export class StreamingContext {
   private readonly jobScheduler: JobScheduler;
   private readonly jobGenerator: JobGenerator;
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
-  private readonly terminationWaiters: { resolve: (stopped: boolean) => void; reject: (error: unknown) => void }[] = [];
+  private readonly terminationWaiters: {
+    resolve: (stopped: boolean) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
   private reportedError: unknown;
   private hasReportedError = false;
   private stopping: Promise<void> | undefined;
@@ -136,10 +142,17 @@ export class StreamingContext {
     requireNonEmptyString('checkpointDir', checkpointDir);
     const ssc = await create();
     if (!(ssc instanceof StreamingContext)) {
-      throw new ConfigurationError('create', ssc, 'expected a function returning a new StreamingContext');
+      throw new ConfigurationError(
+        'create',
+        ssc,
+        'expected a function returning a new StreamingContext',
+      );
     }
     if (ssc.stateValue !== 'initialized') {
-      throw new IllegalStateError('CONTEXT_STARTED', 'getOrCreate: create() must return a context that has not been started');
+      throw new IllegalStateError(
+        'CONTEXT_STARTED',
+        'getOrCreate: create() must return a context that has not been started',
+      );
     }
     ssc.checkpointDir = checkpointDir;
     ssc.checkpointStore = options.store ?? new LocalCheckpointStore(checkpointDir);
@@ -147,7 +160,10 @@ export class StreamingContext {
     if (checkpoint !== undefined) {
       ssc.checkpointing().restore(checkpoint);
       ssc.recoveredCheckpoint = checkpoint;
-      ssc.logger.info({ checkpointTime: checkpoint.time, checkpointDir }, 'Recovering from checkpoint');
+      ssc.logger.info(
+        { checkpointTime: checkpoint.time, checkpointDir },
+        'Recovering from checkpoint',
+      );
     }
     if (ssc.options.writeAheadLog !== undefined) {
       const log = ssc.openBlockLog(checkpoint?.time);
@@ -216,8 +232,13 @@ export class StreamingContext {
    * all queued items at once; `defaultBatch` when the queue is empty (else an empty batch).
    * Items may be pushed onto the queue while the context runs.
    */
-  queueStream<T>(queue: (readonly T[] | Batch<T>)[], oneAtATime = true, defaultBatch?: readonly T[] | Batch<T>): DStream<T> {
-    if (!Array.isArray(queue)) throw new ConfigurationError('queue', queue, 'expected an array of record arrays or batches');
+  queueStream<T>(
+    queue: (readonly T[] | Batch<T>)[],
+    oneAtATime = true,
+    defaultBatch?: readonly T[] | Batch<T>,
+  ): DStream<T> {
+    if (!Array.isArray(queue))
+      throw new ConfigurationError('queue', queue, 'expected an array of record arrays or batches');
     return this.inputStream(new QueueInputSource<T>(queue, oneAtATime, defaultBatch));
   }
 
@@ -227,16 +248,30 @@ export class StreamingContext {
    */
   receiverStream<T>(receiver: Receiver<T>, options: ReceiverStreamOptions = {}): DStream<T> {
     if (!(receiver instanceof Receiver)) {
-      throw new ConfigurationError('receiver', receiver, 'expected an instance of a Receiver subclass');
+      throw new ConfigurationError(
+        'receiver',
+        receiver,
+        'expected an instance of a Receiver subclass',
+      );
     }
     if (!ACK_MODES.includes(receiver.ackOn)) {
-      throw new ConfigurationError('ackOn', receiver.ackOn, `expected one of ${ACK_MODES.map((m) => `'${m}'`).join(', ')}`);
+      throw new ConfigurationError(
+        'ackOn',
+        receiver.ackOn,
+        `expected one of ${ACK_MODES.map((m) => `'${m}'`).join(', ')}`,
+      );
     }
     if (options.maxRate !== undefined && !(options.maxRate > 0)) {
-      throw new ConfigurationError('maxRate', options.maxRate, 'expected a positive number of records per second');
+      throw new ConfigurationError(
+        'maxRate',
+        options.maxRate,
+        'expected a positive number of records per second',
+      );
     }
     let streamId = -1;
-    const source = new ReceiverInputSource<T>(receiver, options, (time) => this.blockTracker.getBlocksOfBatch<T>(time, streamId));
+    const source = new ReceiverInputSource<T>(receiver, options, (time) =>
+      this.blockTracker.getBlocksOfBatch<T>(time, streamId),
+    );
     const stream = this.inputStream(source);
     streamId = stream.id;
     return stream;
@@ -249,7 +284,8 @@ export class StreamingContext {
 
   /** The records of several streams with the same slide, batch by batch. */
   union<T>(streams: DStream<T>[]): DStream<T> {
-    if (streams.length === 0) throw new ConfigurationError('streams', streams, 'union needs at least one stream');
+    if (streams.length === 0)
+      throw new ConfigurationError('streams', streams, 'union needs at least one stream');
     return streams[0].union(...streams.slice(1));
   }
 
@@ -268,13 +304,22 @@ export class StreamingContext {
   /** Starts receivers and the generation of batches. */
   start(): void {
     if (this.stateValue === 'active') {
-      throw new IllegalStateError('CONTEXT_ALREADY_STARTED', 'StreamingContext has already been started');
+      throw new IllegalStateError(
+        'CONTEXT_ALREADY_STARTED',
+        'StreamingContext has already been started',
+      );
     }
     if (this.stateValue === 'stopped') {
-      throw new IllegalStateError('CONTEXT_STOPPED', 'StreamingContext has already been stopped and cannot be restarted; create a new one');
+      throw new IllegalStateError(
+        'CONTEXT_STOPPED',
+        'StreamingContext has already been stopped and cannot be restarted; create a new one',
+      );
     }
     if (activeContext !== undefined) {
-      throw new IllegalStateError('CONTEXT_ALREADY_ACTIVE', 'Only one StreamingContext may be active in a process; stop the active one first');
+      throw new IllegalStateError(
+        'CONTEXT_ALREADY_ACTIVE',
+        'Only one StreamingContext may be active in a process; stop the active one first',
+      );
     }
     if (this.checkpointDir !== undefined) this.checkpointing();
     if (this.options.writeAheadLog !== undefined) this.blockLog ??= this.openBlockLog(undefined);
@@ -296,7 +341,10 @@ export class StreamingContext {
     void this.startInputSources();
     if (this.options.stopGracefullyOnShutdown) this.installSignalHandlers();
     this.listenerBus.post('onStreamingStarted', { time: this.options.clock.now() });
-    this.options.logger.info({ batchInterval: this.options.batchInterval, zeroTime: this.zeroTime }, 'StreamingContext started');
+    this.options.logger.info(
+      { batchInterval: this.options.batchInterval, zeroTime: this.zeroTime },
+      'StreamingContext started',
+    );
   }
 
   /**
@@ -360,7 +408,10 @@ export class StreamingContext {
       );
     }
     if (this.stateValue === 'stopped') {
-      throw new IllegalStateError('CONTEXT_STOPPED', 'StreamingContext has already been stopped; create a new one');
+      throw new IllegalStateError(
+        'CONTEXT_STOPPED',
+        'StreamingContext has already been stopped; create a new one',
+      );
     }
   }
 
@@ -394,16 +445,26 @@ export class StreamingContext {
 
   private startReceivers(): void {
     const receivers = this.graph.inputStreams
-      .map((stream) => ({ streamId: stream.id, source: (stream.computation as InputComputation<unknown>).source }))
-      .filter((entry): entry is { streamId: number; source: ReceiverInputSource<unknown> } => entry.source instanceof ReceiverInputSource);
+      .map((stream) => ({
+        streamId: stream.id,
+        source: (stream.computation as InputComputation<unknown>).source,
+      }))
+      .filter(
+        (entry): entry is { streamId: number; source: ReceiverInputSource<unknown> } =>
+          entry.source instanceof ReceiverInputSource,
+      );
     if (receivers.length === 0) return;
-    this.receiverTracker.start(receivers, {
-      blockInterval: this.options.blockInterval,
-      maxBufferedRecords: this.options.maxBufferedRecords,
-      blockQueueSize: this.options.blockQueueSize,
-      restartDelay: this.options.receiverRestartDelay,
-      maxRate: this.options.maxRate,
-    }, (streamId) => this.rateController?.initialRateOf(streamId));
+    this.receiverTracker.start(
+      receivers,
+      {
+        blockInterval: this.options.blockInterval,
+        maxBufferedRecords: this.options.maxBufferedRecords,
+        blockQueueSize: this.options.blockQueueSize,
+        restartDelay: this.options.receiverRestartDelay,
+        maxRate: this.options.maxRate,
+      },
+      (streamId) => this.rateController?.initialRateOf(streamId),
+    );
   }
 
   /**
@@ -416,7 +477,10 @@ export class StreamingContext {
     for (const stream of this.graph.inputStreams) {
       const source = (stream.computation as InputComputation<unknown>).source;
       if (source instanceof ReceiverInputSource) {
-        streams.push({ streamId: stream.id, maxRate: source.options.maxRate ?? this.options.maxRate });
+        streams.push({
+          streamId: stream.id,
+          maxRate: source.options.maxRate ?? this.options.maxRate,
+        });
       } else if (typeof source.onRateUpdate === 'function') {
         streams.push({ streamId: stream.id });
         sources.set(stream.id, source);
@@ -453,8 +517,12 @@ export class StreamingContext {
     this.removeSignalHandlers();
     if (graceful) {
       const drained = this.drain();
-      const finished = await Promise.race([drained.then(() => true), delay(timeout).then(() => false)]);
-      if (!finished) this.options.logger.warn({ timeout }, 'Graceful stop timed out; stopping at once');
+      const finished = await Promise.race([
+        drained.then(() => true),
+        delay(timeout).then(() => false),
+      ]);
+      if (!finished)
+        this.options.logger.warn({ timeout }, 'Graceful stop timed out; stopping at once');
     } else {
       this.jobGenerator.stopTimer();
       await this.receiverTracker.stop();
@@ -523,8 +591,12 @@ export class StreamingContext {
     }
     const zeroTime = this.jobGenerator.zeroTime ?? 0;
     this.captureCheckpoint(time);
-    if (this.checkpointManager !== undefined && (await this.checkpointManager.writeCaptured(time, zeroTime))) {
-      if (this.blockLog !== undefined) await (await this.blockLog).cleanup(time - this.options.batchInterval);
+    if (
+      this.checkpointManager !== undefined &&
+      (await this.checkpointManager.writeCaptured(time, zeroTime))
+    ) {
+      if (this.blockLog !== undefined)
+        await (await this.blockLog).cleanup(time - this.options.batchInterval);
     }
     this.graph.clearMetadata(time);
     this.blockTracker.cleanupOldBatches(time);
@@ -547,7 +619,8 @@ export class StreamingContext {
   private captureCheckpoint(time: number): void {
     const manager = this.checkpointManager;
     const zeroTime = this.jobGenerator.zeroTime;
-    if (manager !== undefined && zeroTime !== undefined && manager.isCheckpointTime(time, zeroTime)) manager.capture(time);
+    if (manager !== undefined && zeroTime !== undefined && manager.isCheckpointTime(time, zeroTime))
+      manager.capture(time);
   }
 
   private async writeFinalCheckpoint(): Promise<void> {
@@ -576,10 +649,15 @@ export class StreamingContext {
       this.blockTracker.restore(recovered.allocations, recovered.unallocated);
     } else {
       const all: Block<unknown>[] = [];
-      for (const perStream of recovered.allocations.values()) for (const blocks of perStream.values()) all.push(...blocks);
+      for (const perStream of recovered.allocations.values())
+        for (const blocks of perStream.values()) all.push(...blocks);
       this.blockTracker.restore(new Map(), [...all, ...recovered.unallocated]);
     }
-    if (records.length > 0) this.options.logger.info({ records: records.length }, 'Recovered received blocks from the write-ahead log');
+    if (records.length > 0)
+      this.options.logger.info(
+        { records: records.length },
+        'Recovered received blocks from the write-ahead log',
+      );
     return new ReceivedBlockLog(log);
   }
 

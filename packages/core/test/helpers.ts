@@ -1,4 +1,9 @@
-import { ManualClock, StreamingContext, type DStream, type StreamingContextOptions } from '../src/index.js';
+import {
+  ManualClock,
+  StreamingContext,
+  type DStream,
+  type StreamingContextOptions,
+} from '../src/index.js';
 
 /** A context on a manual clock at 0 with a 1 s batch interval, and a way to collect outputs. */
 export function manualContext(options: Partial<StreamingContextOptions> = {}): {
@@ -30,7 +35,11 @@ export function sortRecords<T>(records: T[]): T[] {
 }
 
 /** Advances the clock by `batches` batch intervals and waits until those batches completed. */
-export async function runBatches(ssc: StreamingContext, clock: ManualClock, batches: number): Promise<void> {
+export async function runBatches(
+  ssc: StreamingContext,
+  clock: ManualClock,
+  batches: number,
+): Promise<void> {
   for (let i = 0; i < batches; i++) {
     clock.advance(ssc.batchInterval);
     await ssc.awaitIdle();

@@ -15,7 +15,8 @@ it('posts batch and output-operation events with delays and per-input record cou
     onStreamingStarted: () => events.push('started'),
     onBatchSubmitted: ({ batchInfo }) => events.push(`submitted ${batchInfo.batchTime}`),
     onBatchStarted: ({ batchInfo }) => events.push(`batch started ${batchInfo.batchTime}`),
-    onOutputOperationStarted: ({ outputOperationInfo }) => events.push(`output ${outputOperationInfo.id} started`),
+    onOutputOperationStarted: ({ outputOperationInfo }) =>
+      events.push(`output ${outputOperationInfo.id} started`),
     onOutputOperationCompleted: ({ outputOperationInfo }) => {
       events.push(`output ${outputOperationInfo.id} completed`);
       outputs.push(outputOperationInfo);

@@ -46,11 +46,22 @@ describe('saveAsTextFiles and saveAsObjectFiles', () => {
     input.map((n) => ({ n })).saveAsObjectFiles(join(dir, 'objects'));
     ssc.start();
     await runBatches(ssc, clock, 2);
-    expect(readdirSync(dir).sort()).toEqual(['numbers-1000.txt', 'numbers-2000.txt', 'objects-1000', 'objects-2000']);
-    expect(readdirSync(join(dir, 'numbers-1000.txt')).sort()).toEqual(['_SUCCESS', 'part-00000', 'part-00001']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'numbers-1000.txt',
+      'numbers-2000.txt',
+      'objects-1000',
+      'objects-2000',
+    ]);
+    expect(readdirSync(join(dir, 'numbers-1000.txt')).sort()).toEqual([
+      '_SUCCESS',
+      'part-00000',
+      'part-00001',
+    ]);
     expect(readFileSync(join(dir, 'numbers-1000.txt', 'part-00000'), 'utf8')).toBe('1\n3\n');
     expect(readFileSync(join(dir, 'numbers-1000.txt', 'part-00001'), 'utf8')).toBe('2\n');
-    expect(readFileSync(join(dir, 'objects-1000', 'part-00000'), 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+    expect(readFileSync(join(dir, 'objects-1000', 'part-00000'), 'utf8')).toBe(
+      '{"n":1}\n{"n":2}\n{"n":3}\n',
+    );
     expect(readFileSync(join(dir, 'numbers-2000.txt', 'part-00000'), 'utf8')).toBe('');
   });
 });
@@ -65,7 +76,9 @@ describe('to(sink)', () => {
       this.calls.push('open');
     }
     beginBatch(batch: SinkBatchContext): void {
-      this.calls.push(`begin ${batch.batchTime} inputs=${[...batch.inputs.values()].map((i) => i.numRecords).join(',')}`);
+      this.calls.push(
+        `begin ${batch.batchTime} inputs=${[...batch.inputs.values()].map((i) => i.numRecords).join(',')}`,
+      );
     }
     write(records: readonly number[], context: { batchTime: number; partition: number }): void {
       if (records.includes(this.failOn ?? NaN)) throw new Error(`cannot write ${this.failOn}`);

@@ -14,7 +14,11 @@ afterEach(async () => {
 
 /** A receiver driven by the test: it stores what the test hands it. */
 class ScriptedReceiver extends Receiver<string> {
-  readonly capabilities: ReceiverCapabilities = { reliable: true, replayable: false, ordered: true };
+  readonly capabilities: ReceiverCapabilities = {
+    reliable: true,
+    replayable: false,
+    ordered: true,
+  };
   readonly acknowledged: AcknowledgeableBlock[] = [];
   starts = 0;
   stops = 0;
@@ -69,7 +73,10 @@ describe('receiver streams', () => {
     const stream = ssc.receiverStream(receiver);
     const out = collect(stream, false);
     const metadata: unknown[] = [];
-    ssc.addListener({ onBatchCompleted: ({ batchInfo }) => metadata.push(batchInfo.streamIdToInputInfo.get(stream.id)?.metadata) });
+    ssc.addListener({
+      onBatchCompleted: ({ batchInfo }) =>
+        metadata.push(batchInfo.streamIdToInputInfo.get(stream.id)?.metadata),
+    });
     ssc.start();
     await Promise.resolve();
     const stored = await receiver.storeBlock(['x', 'y'], { offsets: [0, 2] });
@@ -90,7 +97,9 @@ describe('receiver streams', () => {
     receiver.store('c', 'token-c');
     clock.advance(200);
     await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(receiver.acknowledged.map((block) => block.ackTokens)).toEqual([['token-a', undefined, 'token-c']]);
+    expect(receiver.acknowledged.map((block) => block.ackTokens)).toEqual([
+      ['token-a', undefined, 'token-c'],
+    ]);
   });
 
   it("acknowledges only after every output of the batch succeeded with ackOn 'processed'", async () => {
@@ -151,7 +160,11 @@ describe('receiver streams', () => {
     collect(ssc.receiverStream(receiver));
     ssc.start();
     await Promise.resolve();
-    expect([receiver.store('1'), receiver.store('2'), receiver.store('3')]).toEqual([true, true, false]);
+    expect([receiver.store('1'), receiver.store('2'), receiver.store('3')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     let resumed = false;
     const capacity = receiver.awaitCapacity().then(() => {
       resumed = true;
@@ -203,7 +216,9 @@ describe('receiver streams', () => {
 
   it('calls receiver methods outside a context with a clear error', () => {
     const receiver = new ScriptedReceiver();
-    expect(() => receiver.store('x')).toThrow('Receiver ScriptedReceiver is not attached to a running StreamingContext');
+    expect(() => receiver.store('x')).toThrow(
+      'Receiver ScriptedReceiver is not attached to a running StreamingContext',
+    );
     expect(receiver.isStopped()).toBe(true);
   });
 });

@@ -42,7 +42,12 @@ function statefulContext(
       .map((key): [string, number] => [key, 1])
       .updateStateByKey<string, number, number>((values, state) => (state ?? 0) + values.length),
 ): StreamingContext {
-  const ssc = new StreamingContext({ batchInterval: 1000, clock, checkpointInterval: 1000, ...extra });
+  const ssc = new StreamingContext({
+    batchInterval: 1000,
+    clock,
+    checkpointInterval: 1000,
+    ...extra,
+  });
   build(ssc.inputStream(new TimedSource())).foreachBatch((batch, time) => {
     outputs.set(time, sortRecords(batch.collect()));
   });
@@ -78,14 +83,18 @@ describe('checkpoints and getOrCreate', () => {
     await full.stop();
 
     const firstClock = new ManualClock();
-    const first = await StreamingContext.getOrCreate(dir, () => statefulContext(firstClock, new Map()));
+    const first = await StreamingContext.getOrCreate(dir, () =>
+      statefulContext(firstClock, new Map()),
+    );
     first.start();
     await runTo(first, firstClock, 3000);
     await first.stop(); // a crash: nothing more is written
 
     const secondClock = new ManualClock(5500);
     const recovered: Outputs = new Map();
-    const second = await StreamingContext.getOrCreate(dir, () => statefulContext(secondClock, recovered));
+    const second = await StreamingContext.getOrCreate(dir, () =>
+      statefulContext(secondClock, recovered),
+    );
     second.start();
     await second.awaitIdle();
     expect([...recovered.keys()]).toEqual([4000, 5000]);
@@ -105,8 +114,17 @@ describe('checkpoints and getOrCreate', () => {
           return [key, total];
         }),
       );
-      const windowed = pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000, 2, ([, n]) => n > 0);
-      return running.union(windowed.map(([key, count]): [string, number] => [`window-${key}`, count]));
+      const windowed = pairs.reduceByKeyAndWindow(
+        (a, b) => a + b,
+        (a, b) => a - b,
+        3000,
+        1000,
+        2,
+        ([, n]) => n > 0,
+      );
+      return running.union(
+        windowed.map(([key, count]): [string, number] => [`window-${key}`, count]),
+      );
     };
     const reference: Outputs = new Map();
     const referenceClock = new ManualClock();
@@ -117,17 +135,22 @@ describe('checkpoints and getOrCreate', () => {
 
     const dir = tempDir();
     const firstClock = new ManualClock();
-    const first = await StreamingContext.getOrCreate(dir, () => statefulContext(firstClock, new Map(), {}, build));
+    const first = await StreamingContext.getOrCreate(dir, () =>
+      statefulContext(firstClock, new Map(), {}, build),
+    );
     first.start();
     await runTo(first, firstClock, 4000);
     await first.stop();
 
     const secondClock = new ManualClock(4000);
     const recovered: Outputs = new Map();
-    const second = await StreamingContext.getOrCreate(dir, () => statefulContext(secondClock, recovered, {}, build));
+    const second = await StreamingContext.getOrCreate(dir, () =>
+      statefulContext(secondClock, recovered, {}, build),
+    );
     second.start();
     await runTo(second, secondClock, 8000);
-    for (const time of [5000, 6000, 7000, 8000]) expect(recovered.get(time)).toEqual(reference.get(time));
+    for (const time of [5000, 6000, 7000, 8000])
+      expect(recovered.get(time)).toEqual(reference.get(time));
   });
 
   it('refuses a checkpoint written by a graph of another shape, saying what changed', async () => {
@@ -140,7 +163,12 @@ describe('checkpoints and getOrCreate', () => {
     await expect(
       StreamingContext.getOrCreate(dir, () =>
         statefulContext(new ManualClock(), new Map(), {}, (input) =>
-          input.map((key): [string, number] => [key, 2]).filter(() => true).updateStateByKey<string, number, number>((values, state) => (state ?? 0) + values.length),
+          input
+            .map((key): [string, number] => [key, 2])
+            .filter(() => true)
+            .updateStateByKey<string, number, number>(
+              (values, state) => (state ?? 0) + values.length,
+            ),
         ),
       ),
     ).rejects.toThrow(/written by a graph of another shape[\s\S]*stream (changed|added)/);
@@ -161,13 +189,17 @@ describe('checkpoints and getOrCreate', () => {
     first.start();
     await runTo(first, clock, 5000);
     await first.stop();
-    const files = readdirSync(dir).filter((name) => name.startsWith('checkpoint-')).sort();
+    const files = readdirSync(dir)
+      .filter((name) => name.startsWith('checkpoint-'))
+      .sort();
     expect(files).toHaveLength(3);
     writeFileSync(join(dir, files[2]), 'garbage');
 
     const recovered: Outputs = new Map();
     const secondClock = new ManualClock(5000);
-    const second = await StreamingContext.getOrCreate(dir, () => statefulContext(secondClock, recovered));
+    const second = await StreamingContext.getOrCreate(dir, () =>
+      statefulContext(secondClock, recovered),
+    );
     second.start();
     await second.awaitIdle();
     expect([...recovered.keys()]).toEqual([5000]);
@@ -177,18 +209,26 @@ describe('checkpoints and getOrCreate', () => {
   it('a graceful stop writes a final checkpoint even between checkpoint intervals', async () => {
     const dir = tempDir();
     const clock = new ManualClock();
-    const ssc = await StreamingContext.getOrCreate(dir, () => statefulContext(clock, new Map(), { checkpointInterval: 10_000 }));
+    const ssc = await StreamingContext.getOrCreate(dir, () =>
+      statefulContext(clock, new Map(), { checkpointInterval: 10_000 }),
+    );
     ssc.start();
     await runTo(ssc, clock, 3000);
     expect(readdirSync(dir).filter((name) => name.startsWith('checkpoint-'))).toEqual([]);
     await ssc.stop({ graceful: true });
-    expect(readdirSync(dir).filter((name) => name.startsWith('checkpoint-'))).toEqual(['checkpoint-0000000000003000']);
+    expect(readdirSync(dir).filter((name) => name.startsWith('checkpoint-'))).toEqual([
+      'checkpoint-0000000000003000',
+    ]);
   });
 });
 
 describe('write-ahead log', () => {
   class LoggedReceiver extends Receiver<string> {
-    readonly capabilities: ReceiverCapabilities = { reliable: true, replayable: false, ordered: true };
+    readonly capabilities: ReceiverCapabilities = {
+      reliable: true,
+      replayable: false,
+      ordered: true,
+    };
     readonly acknowledged: string[][] = [];
     logFilesAtAck: number[] = [];
     constructor(private readonly logDir: string) {
@@ -202,8 +242,19 @@ describe('write-ahead log', () => {
     }
   }
 
-  function loggedContext(dir: string, clock: ManualClock, receiver: LoggedReceiver, outputs: Outputs): StreamingContext {
-    const ssc = new StreamingContext({ batchInterval: 1000, clock, checkpointDir: dir, writeAheadLog: true, checkpointInterval: 1000 });
+  function loggedContext(
+    dir: string,
+    clock: ManualClock,
+    receiver: LoggedReceiver,
+    outputs: Outputs,
+  ): StreamingContext {
+    const ssc = new StreamingContext({
+      batchInterval: 1000,
+      clock,
+      checkpointDir: dir,
+      writeAheadLog: true,
+      checkpointInterval: 1000,
+    });
     ssc.receiverStream(receiver).foreachBatch((batch, time) => {
       outputs.set(time, batch.collect());
     });
@@ -214,7 +265,9 @@ describe('write-ahead log', () => {
     const dir = tempDir();
     const clock = new ManualClock();
     const receiver = new LoggedReceiver(join(dir, 'received-blocks'));
-    const first = await StreamingContext.getOrCreate(dir, () => loggedContext(dir, clock, receiver, new Map()));
+    const first = await StreamingContext.getOrCreate(dir, () =>
+      loggedContext(dir, clock, receiver, new Map()),
+    );
     first.start();
     await receiver.storeBlock(['a', 'b'], {}, ['ack-a', 'ack-b']);
     expect(receiver.acknowledged).toEqual([['ack-a', 'ack-b']]);
@@ -223,7 +276,9 @@ describe('write-ahead log', () => {
 
     const outputs: Outputs = new Map();
     const secondClock = new ManualClock();
-    const second = await StreamingContext.getOrCreate(dir, () => loggedContext(dir, secondClock, new LoggedReceiver(dir), outputs));
+    const second = await StreamingContext.getOrCreate(dir, () =>
+      loggedContext(dir, secondClock, new LoggedReceiver(dir), outputs),
+    );
     second.start();
     secondClock.advance(1000);
     await second.awaitIdle();
@@ -235,7 +290,9 @@ describe('write-ahead log', () => {
     const clock = new ManualClock();
     const receiver = new LoggedReceiver(join(dir, 'received-blocks'));
     const firstOutputs: Outputs = new Map();
-    const first = await StreamingContext.getOrCreate(dir, () => loggedContext(dir, clock, receiver, firstOutputs));
+    const first = await StreamingContext.getOrCreate(dir, () =>
+      loggedContext(dir, clock, receiver, firstOutputs),
+    );
     first.start();
     await receiver.storeBlock(['one']);
     clock.advance(1000);
@@ -248,11 +305,18 @@ describe('write-ahead log', () => {
 
     const outputs: Outputs = new Map();
     const secondClock = new ManualClock(2000);
-    const second = await StreamingContext.getOrCreate(dir, () => loggedContext(dir, secondClock, new LoggedReceiver(dir), outputs));
+    const second = await StreamingContext.getOrCreate(dir, () =>
+      loggedContext(dir, secondClock, new LoggedReceiver(dir), outputs),
+    );
     second.start();
     secondClock.advance(1000);
     await second.awaitIdle();
-    expect(firstOutputs).toEqual(new Map([[1000, ['one']], [2000, ['two']]]));
+    expect(firstOutputs).toEqual(
+      new Map([
+        [1000, ['one']],
+        [2000, ['two']],
+      ]),
+    );
     expect(outputs).toEqual(new Map([[3000, ['three']]]));
   });
 

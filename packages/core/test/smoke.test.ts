@@ -17,7 +17,14 @@ it('counts words batch by batch', async () => {
   ssc.start();
   await runBatches(ssc, clock, 3);
   expect(out).toEqual([
-    [1000, [['a', 1], ['b', 2], ['c', 1]]],
+    [
+      1000,
+      [
+        ['a', 1],
+        ['b', 2],
+        ['c', 1],
+      ],
+    ],
     [2000, [['c', 2]]],
     [3000, []],
   ]);

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, IllegalStateError, ManualClock, StreamingContext, seconds } from '../src/index.js';
+import {
+  ConfigurationError,
+  IllegalStateError,
+  ManualClock,
+  StreamingContext,
+  seconds,
+} from '../src/index.js';
 import { collect, manualContext, runBatches } from './helpers.js';
 
 afterEach(async () => {
@@ -14,8 +20,12 @@ describe('configuration', () => {
     expect(() => new StreamingContext({ batchInterval: 1000, blockInterval: 2000 })).toThrow(
       'Invalid blockInterval: 2000; must not exceed batchInterval (1000 ms)',
     );
-    expect(() => new StreamingContext({ batchInterval: 1000, maxRate: -5 })).toThrow(/Invalid maxRate: -5/);
-    expect(() => new StreamingContext({ batchInterval: 1000, batchIntervall: 5 } as never)).toThrow(/Invalid batchIntervall: 5; unknown option/);
+    expect(() => new StreamingContext({ batchInterval: 1000, maxRate: -5 })).toThrow(
+      /Invalid maxRate: -5/,
+    );
+    expect(() => new StreamingContext({ batchInterval: 1000, batchIntervall: 5 } as never)).toThrow(
+      /Invalid batchIntervall: 5; unknown option/,
+    );
   });
 
   it('gives configuration errors a stable code', () => {
@@ -47,7 +57,9 @@ describe('lifecycle', () => {
     const input = ssc.queueStream([[1]]);
     input.print();
     ssc.start();
-    expect(() => ssc.start()).toThrow(new IllegalStateError('CONTEXT_ALREADY_STARTED', 'StreamingContext has already been started'));
+    expect(() => ssc.start()).toThrow(
+      new IllegalStateError('CONTEXT_ALREADY_STARTED', 'StreamingContext has already been started'),
+    );
     expect(() => input.map((x) => x)).toThrow(/after starting a context is not supported/);
     expect(() => ssc.queueStream([[1]])).toThrow(/after starting a context is not supported/);
     await ssc.stop();
@@ -98,8 +110,13 @@ describe('lifecycle', () => {
     const out = collect(input);
     ssc.start();
     await runBatches(ssc, clock, 2);
-    await expect(ssc.awaitTermination()).rejects.toThrow(/Output operation foreachBatch failed for the batch at 1000 ms: sink down/);
-    expect(out).toEqual([[1000, [1]], [2000, [2]]]);
+    await expect(ssc.awaitTermination()).rejects.toThrow(
+      /Output operation foreachBatch failed for the batch at 1000 ms: sink down/,
+    );
+    expect(out).toEqual([
+      [1000, [1]],
+      [2000, [2]],
+    ]);
   });
 });
 

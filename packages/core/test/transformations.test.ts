@@ -15,16 +15,28 @@ describe('narrow transformations', () => {
     const even = collect(input.filter((x) => x % 2 === 0));
     ssc.start();
     await runBatches(ssc, clock, 2);
-    expect(mapped).toEqual([[1000, [10, 20, 30]], [2000, [40]]]);
-    expect(flat).toEqual([[1000, [-1, -2, -3, 1, 2, 3]], [2000, [-4, 4]]]);
-    expect(even).toEqual([[1000, [2]], [2000, [4]]]);
+    expect(mapped).toEqual([
+      [1000, [10, 20, 30]],
+      [2000, [40]],
+    ]);
+    expect(flat).toEqual([
+      [1000, [-1, -2, -3, 1, 2, 3]],
+      [2000, [-4, 4]],
+    ]);
+    expect(even).toEqual([
+      [1000, [2]],
+      [2000, [4]],
+    ]);
   });
 
   it('glom gives one array per partition and mapPartitions sees each partition', async () => {
     const { ssc, clock } = manualContext();
     const input = ssc.queueStream([Batch.fromPartitions([[1, 2], [3]])]);
     const glommed = collect(input.glom(), false);
-    const sums = collect(input.mapPartitions((records, index) => [`${index}:${records.reduce((a, b) => a + b, 0)}`]), false);
+    const sums = collect(
+      input.mapPartitions((records, index) => [`${index}:${records.reduce((a, b) => a + b, 0)}`]),
+      false,
+    );
     ssc.start();
     await runBatches(ssc, clock, 1);
     expect(glommed).toEqual([[1000, [[1, 2], [3]]]]);
@@ -50,8 +62,14 @@ describe('narrow transformations', () => {
     const sums = collect(input.reduce((a, b) => a + b));
     ssc.start();
     await runBatches(ssc, clock, 2);
-    expect(counts).toEqual([[1000, [3]], [2000, [0]]]);
-    expect(sums).toEqual([[1000, [6]], [2000, []]]);
+    expect(counts).toEqual([
+      [1000, [3]],
+      [2000, [0]],
+    ]);
+    expect(sums).toEqual([
+      [1000, [6]],
+      [2000, []],
+    ]);
   });
 
   it('countByValue counts equal records, comparing composite records by value', async () => {
@@ -60,7 +78,16 @@ describe('narrow transformations', () => {
     const out = collect(input.countByValue());
     ssc.start();
     await runBatches(ssc, clock, 1);
-    expect(out).toEqual([[1000, [['a', 2], ['b', 1], [{ x: 1, y: 2 }, 2]]]]);
+    expect(out).toEqual([
+      [
+        1000,
+        [
+          ['a', 2],
+          ['b', 1],
+          [{ x: 1, y: 2 }, 2],
+        ],
+      ],
+    ]);
   });
 
   it('transform applies a batch function with the batch time; transformWith combines two streams', async () => {
@@ -84,8 +111,14 @@ describe('narrow transformations', () => {
     const viaContext = collect(ssc.union([a, b, c]));
     ssc.start();
     await runBatches(ssc, clock, 2);
-    expect(viaMethod).toEqual([[1000, [1, 10]], [2000, [2]]]);
-    expect(viaContext).toEqual([[1000, [1, 10, 100]], [2000, [2, 200]]]);
+    expect(viaMethod).toEqual([
+      [1000, [1, 10]],
+      [2000, [2]],
+    ]);
+    expect(viaContext).toEqual([
+      [1000, [1, 10, 100]],
+      [2000, [2, 200]],
+    ]);
   });
 
   it('queueStream takes everything queued when not one at a time, and the default batch when empty', async () => {
@@ -96,14 +129,25 @@ describe('narrow transformations', () => {
     await runBatches(ssc, clock, 1);
     queue.push([3]);
     await runBatches(ssc, clock, 2);
-    expect(all).toEqual([[1000, [1, 2]], [2000, [3]], [3000, [0]]]);
+    expect(all).toEqual([
+      [1000, [1, 2]],
+      [2000, [3]],
+      [3000, [0]],
+    ]);
   });
 });
 
 describe('key-value transformations', () => {
   it('reduceByKey, groupByKey and combineByKey work per batch', async () => {
     const { ssc, clock } = manualContext();
-    const pairs = ssc.queueStream<[string, number]>([[['a', 1], ['b', 2], ['a', 3]], [['b', 5]]]);
+    const pairs = ssc.queueStream<[string, number]>([
+      [
+        ['a', 1],
+        ['b', 2],
+        ['a', 3],
+      ],
+      [['b', 5]],
+    ]);
     const reduced = collect(pairs.reduceByKey((x, y) => x + y));
     const grouped = collect(pairs.groupByKey());
     const averaged = collect(
@@ -117,20 +161,69 @@ describe('key-value transformations', () => {
     );
     ssc.start();
     await runBatches(ssc, clock, 2);
-    expect(reduced).toEqual([[1000, [['a', 4], ['b', 2]]], [2000, [['b', 5]]]]);
-    expect(grouped).toEqual([[1000, [['a', [1, 3]], ['b', [2]]]], [2000, [['b', [5]]]]]);
-    expect(averaged).toEqual([[1000, [['a', 2], ['b', 2]]], [2000, [['b', 5]]]]);
+    expect(reduced).toEqual([
+      [
+        1000,
+        [
+          ['a', 4],
+          ['b', 2],
+        ],
+      ],
+      [2000, [['b', 5]]],
+    ]);
+    expect(grouped).toEqual([
+      [
+        1000,
+        [
+          ['a', [1, 3]],
+          ['b', [2]],
+        ],
+      ],
+      [2000, [['b', [5]]]],
+    ]);
+    expect(averaged).toEqual([
+      [
+        1000,
+        [
+          ['a', 2],
+          ['b', 2],
+        ],
+      ],
+      [2000, [['b', 5]]],
+    ]);
   });
 
   it('mapValues and flatMapValues keep keys', async () => {
     const { ssc, clock } = manualContext();
-    const pairs = ssc.queueStream<[string, number]>([[['a', 1], ['b', 2]]]);
+    const pairs = ssc.queueStream<[string, number]>([
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+    ]);
     const doubled = collect(pairs.mapValues((v) => v * 2));
     const expanded = collect(pairs.flatMapValues((v) => Array.from({ length: v }, (_, i) => i)));
     ssc.start();
     await runBatches(ssc, clock, 1);
-    expect(doubled).toEqual([[1000, [['a', 2], ['b', 4]]]]);
-    expect(expanded).toEqual([[1000, [['a', 0], ['b', 0], ['b', 1]]]]);
+    expect(doubled).toEqual([
+      [
+        1000,
+        [
+          ['a', 2],
+          ['b', 4],
+        ],
+      ],
+    ]);
+    expect(expanded).toEqual([
+      [
+        1000,
+        [
+          ['a', 0],
+          ['b', 0],
+          ['b', 1],
+        ],
+      ],
+    ]);
   });
 
   it('treats tuple and object keys as equal by value', async () => {
@@ -148,32 +241,59 @@ describe('key-value transformations', () => {
     const out = collect(pairs.reduceByKey((a, b) => a + b));
     ssc.start();
     await runBatches(ssc, clock, 1);
-    expect(out).toEqual([[1000, [['1', 5], [1, 6], [['x', 1], 3], [{ a: 1, b: [2] }, 7]]]]);
+    expect(out).toEqual([
+      [
+        1000,
+        [
+          ['1', 5],
+          [1, 6],
+          [['x', 1], 3],
+          [{ a: 1, b: [2] }, 7],
+        ],
+      ],
+    ]);
   });
 
   it('hash-partitions wide results into the partitions asked for, same key same partition', async () => {
     const { ssc, clock } = manualContext();
     const pairs = ssc.queueStream<[string, number]>([
-      [['a', 1], ['b', 1], ['c', 1], ['d', 1]],
-      [['a', 1], ['d', 1]],
+      [
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+        ['d', 1],
+      ],
+      [
+        ['a', 1],
+        ['d', 1],
+      ],
     ]);
     const layouts: string[][][] = [];
-    pairs.reduceByKey((a, b) => a + b, 3).foreachBatch((batch) => {
-      expect(batch.numPartitions).toBe(3);
-      layouts.push(batch.partitions.map((p) => p.map(([k]) => k)));
-    });
+    pairs
+      .reduceByKey((a, b) => a + b, 3)
+      .foreachBatch((batch) => {
+        expect(batch.numPartitions).toBe(3);
+        layouts.push(batch.partitions.map((p) => p.map(([k]) => k)));
+      });
     ssc.start();
     await runBatches(ssc, clock, 2);
-    const partitionOfKey = (layout: string[][], key: string): number => layout.findIndex((p) => p.includes(key));
+    const partitionOfKey = (layout: string[][], key: string): number =>
+      layout.findIndex((p) => p.includes(key));
     expect(partitionOfKey(layouts[1], 'a')).toBe(partitionOfKey(layouts[0], 'a'));
     expect(partitionOfKey(layouts[1], 'd')).toBe(partitionOfKey(layouts[0], 'd'));
   });
 });
 
 describe('joins', () => {
-  const leftData: [string, number][] = [['a', 1], ['a', 2], ['b', 3]];
-  const rightData: [string, string][] = [['a', 'x'], ['c', 'y']];
-
+  const leftData: [string, number][] = [
+    ['a', 1],
+    ['a', 2],
+    ['b', 3],
+  ];
+  const rightData: [string, string][] = [
+    ['a', 'x'],
+    ['c', 'y'],
+  ];
 
   it('inner, left, right and full outer joins and cogroup, with keys on one side only', async () => {
     const { ssc, clock } = manualContext();
@@ -186,15 +306,59 @@ describe('joins', () => {
     const cogrouped = collect(left.cogroup(right));
     ssc.start();
     await runBatches(ssc, clock, 2);
-    expect(inner).toEqual([[1000, [['a', [1, 'x']], ['a', [2, 'x']]]], [2000, []]]);
-    expect(leftOuter).toEqual([[1000, [['a', [1, 'x']], ['a', [2, 'x']], ['b', [3, undefined]]]], [2000, []]]);
-    expect(rightOuter).toEqual([[1000, [['a', [1, 'x']], ['a', [2, 'x']], ['c', [undefined, 'y']]]], [2000, [['z', [undefined, 'q']]]]]);
+    expect(inner).toEqual([
+      [
+        1000,
+        [
+          ['a', [1, 'x']],
+          ['a', [2, 'x']],
+        ],
+      ],
+      [2000, []],
+    ]);
+    expect(leftOuter).toEqual([
+      [
+        1000,
+        [
+          ['a', [1, 'x']],
+          ['a', [2, 'x']],
+          ['b', [3, undefined]],
+        ],
+      ],
+      [2000, []],
+    ]);
+    expect(rightOuter).toEqual([
+      [
+        1000,
+        [
+          ['a', [1, 'x']],
+          ['a', [2, 'x']],
+          ['c', [undefined, 'y']],
+        ],
+      ],
+      [2000, [['z', [undefined, 'q']]]],
+    ]);
     expect(fullOuter).toEqual([
-      [1000, [['a', [1, 'x']], ['a', [2, 'x']], ['b', [3, undefined]], ['c', [undefined, 'y']]]],
+      [
+        1000,
+        [
+          ['a', [1, 'x']],
+          ['a', [2, 'x']],
+          ['b', [3, undefined]],
+          ['c', [undefined, 'y']],
+        ],
+      ],
       [2000, [['z', [undefined, 'q']]]],
     ]);
     expect(cogrouped).toEqual([
-      [1000, [['a', [[1, 2], ['x']]], ['b', [[3], []]], ['c', [[], ['y']]]]],
+      [
+        1000,
+        [
+          ['a', [[1, 2], ['x']]],
+          ['b', [[3], []]],
+          ['c', [[], ['y']]],
+        ],
+      ],
       [2000, [['z', [[], ['q']]]]],
     ]);
   });

@@ -56,9 +56,13 @@ describe('window', () => {
     const { ssc } = manualContext();
     const input = ssc.queueStream<number>([]);
     expect(() => input.window(1500)).toThrow(IllegalArgumentError);
-    expect(() => input.window(1500)).toThrow(/window duration .*1500 ms.* must be a multiple of the slide duration of the parent stream \(1 s\)/);
+    expect(() => input.window(1500)).toThrow(
+      /window duration .*1500 ms.* must be a multiple of the slide duration of the parent stream \(1 s\)/,
+    );
     expect(() => input.window(3000, 1500)).toThrow(/slide duration .*1500 ms.* must be a multiple/);
-    expect(() => input.window(4000, 2000).window(3000, 2000)).toThrow(/must be a multiple of the slide duration of the parent stream \(2 s\)/);
+    expect(() => input.window(4000, 2000).window(3000, 2000)).toThrow(
+      /must be a multiple of the slide duration of the parent stream \(2 s\)/,
+    );
   });
 });
 
@@ -66,27 +70,80 @@ describe('window aggregations', () => {
   it('reduceByWindow, countByWindow, groupByKeyAndWindow and reduceByKeyAndWindow', async () => {
     const { ssc, clock } = manualContext({ checkpointDir: checkpointDir() });
     const numbers = ssc.queueStream([[1, 2], [3], [], [4]]);
-    const pairs = ssc.queueStream<[string, number]>([[['a', 1]], [['a', 2], ['b', 1]], [], [['b', 5]]]);
+    const pairs = ssc.queueStream<[string, number]>([
+      [['a', 1]],
+      [
+        ['a', 2],
+        ['b', 1],
+      ],
+      [],
+      [['b', 5]],
+    ]);
     const sums = collect(numbers.reduceByWindow((a, b) => a + b, 2000));
-    const incrementalSums = collect(numbers.reduceByWindow((a, b) => a + b, (a, b) => a - b, 2000));
+    const incrementalSums = collect(
+      numbers.reduceByWindow(
+        (a, b) => a + b,
+        (a, b) => a - b,
+        2000,
+      ),
+    );
     const counts = collect(numbers.countByWindow(2000));
     const groups = collect(pairs.groupByKeyAndWindow(2000));
     const reduced = collect(pairs.reduceByKeyAndWindow((a, b) => a + b, 2000));
     ssc.start();
     await runBatches(ssc, clock, 4);
-    expect(sums).toEqual([[1000, [3]], [2000, [6]], [3000, [3]], [4000, [4]]]);
-    expect(incrementalSums).toEqual([[1000, [3]], [2000, [6]], [3000, [3]], [4000, [4]]]);
-    expect(counts).toEqual([[1000, [2]], [2000, [3]], [3000, [1]], [4000, [1]]]);
+    expect(sums).toEqual([
+      [1000, [3]],
+      [2000, [6]],
+      [3000, [3]],
+      [4000, [4]],
+    ]);
+    expect(incrementalSums).toEqual([
+      [1000, [3]],
+      [2000, [6]],
+      [3000, [3]],
+      [4000, [4]],
+    ]);
+    expect(counts).toEqual([
+      [1000, [2]],
+      [2000, [3]],
+      [3000, [1]],
+      [4000, [1]],
+    ]);
     expect(groups).toEqual([
       [1000, [['a', [1]]]],
-      [2000, [['a', [1, 2]], ['b', [1]]]],
-      [3000, [['a', [2]], ['b', [1]]]],
+      [
+        2000,
+        [
+          ['a', [1, 2]],
+          ['b', [1]],
+        ],
+      ],
+      [
+        3000,
+        [
+          ['a', [2]],
+          ['b', [1]],
+        ],
+      ],
       [4000, [['b', [5]]]],
     ]);
     expect(reduced).toEqual([
       [1000, [['a', 1]]],
-      [2000, [['a', 3], ['b', 1]]],
-      [3000, [['a', 2], ['b', 1]]],
+      [
+        2000,
+        [
+          ['a', 3],
+          ['b', 1],
+        ],
+      ],
+      [
+        3000,
+        [
+          ['a', 2],
+          ['b', 1],
+        ],
+      ],
       [4000, [['b', 5]]],
     ]);
   });
@@ -98,8 +155,20 @@ describe('window aggregations', () => {
     ssc.start();
     await runBatches(ssc, clock, 4);
     expect(out).toEqual([
-      [1000, [['x', 1], ['y', 1]]],
-      [2000, [['x', 2], ['y', 1]]],
+      [
+        1000,
+        [
+          ['x', 1],
+          ['y', 1],
+        ],
+      ],
+      [
+        2000,
+        [
+          ['x', 2],
+          ['y', 1],
+        ],
+      ],
       [3000, [['x', 1]]],
       [4000, []],
     ]);
@@ -107,7 +176,10 @@ describe('window aggregations', () => {
 
   it('incremental windows need a checkpoint directory, as in Spark', () => {
     const { ssc } = manualContext();
-    ssc.queueStream([[1]]).countByWindow(2000).print();
+    ssc
+      .queueStream([[1]])
+      .countByWindow(2000)
+      .print();
     expect(() => ssc.start()).toThrow(/checkpoint directory has not been set/);
   });
 });

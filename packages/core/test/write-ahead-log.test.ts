@@ -31,7 +31,10 @@ describe('framing', () => {
 describe('serialization', () => {
   it('round-trips the types state holds', () => {
     const value = {
-      map: new Map<unknown, unknown>([['a', 1], [['k', 2], new Set([1, 2])]]),
+      map: new Map<unknown, unknown>([
+        ['a', 1],
+        [['k', 2], new Set([1, 2])],
+      ]),
       date: new Date(1234),
       bytes: Buffer.from([1, 2, 3]),
       big: 12345678901234567890n,

@@ -11,10 +11,10 @@ import {
   type DecoderName,
   type Logger,
   type StreamingContext,
+  requireKnownOptions,
 } from '@dstream/core';
 import {
   CONNECTION_OPTION_NAMES,
-  requireKnownOptions,
   resolveConnection,
   type ConnectionOptions,
 } from './connection/connection-options.js';

@@ -4,10 +4,10 @@ import {
   requirePositiveNumber,
   type DStream,
   type StreamingContext,
+  requireKnownOptions,
 } from '@dstream/core';
 import {
   CONNECTION_OPTION_NAMES,
-  requireKnownOptions,
   resolveConnection,
   type ConnectionOptions,
 } from './connection/connection-options.js';

@@ -14,7 +14,10 @@ const outputDir = (workspace: PipelineWorkspace): string => join(workspace.direc
 
 /** The records of input file `file`: `"<file>-<line> key<n>"`. */
 function fileRecords(file: number): string[] {
-  return Array.from({ length: LINES_PER_FILE }, (_, line) => `${file}-${line} key${(file * LINES_PER_FILE + line) % KEYS}`);
+  return Array.from(
+    { length: LINES_PER_FILE },
+    (_, line) => `${file}-${line} key${(file * LINES_PER_FILE + line) % KEYS}`,
+  );
 }
 
 function keyOf(record: string): string {
@@ -58,9 +61,12 @@ export const filesStatefulCount: CrashPipeline = {
   async collect(workspace): Promise<PipelineOutcome> {
     const input: string[] = [];
     for (let file = 0; file < FILES; file++) input.push(...fileRecords(file));
-    const output = (await readBatchDirectories(outputDir(workspace), 'records')).flatMap((batch) => batch.lines.map((line) => JSON.parse(line) as string));
+    const output = (await readBatchDirectories(outputDir(workspace), 'records')).flatMap((batch) =>
+      batch.lines.map((line) => JSON.parse(line) as string),
+    );
     const expectedCounts = new Map<string, number>();
-    for (const record of input) expectedCounts.set(keyOf(record), (expectedCounts.get(keyOf(record)) ?? 0) + 1);
+    for (const record of input)
+      expectedCounts.set(keyOf(record), (expectedCounts.get(keyOf(record)) ?? 0) + 1);
     const counts = await latestCounts(workspace);
     const mismatched = [...expectedCounts].filter(([key, count]) => counts.get(key) !== count);
     return {
@@ -70,7 +76,12 @@ export const filesStatefulCount: CrashPipeline = {
         {
           name: 'state',
           ok: mismatched.length === 0 && counts.size === expectedCounts.size,
-          detail: mismatched.length === 0 ? undefined : mismatched.map(([key, count]) => `${key}: expected ${count}, got ${counts.get(key)}`).join('; '),
+          detail:
+            mismatched.length === 0
+              ? undefined
+              : mismatched
+                  .map(([key, count]) => `${key}: expected ${count}, got ${counts.get(key)}`)
+                  .join('; '),
         },
       ],
     };
@@ -107,4 +118,3 @@ async function latestCounts(workspace: PipelineWorkspace): Promise<Map<string, n
   }
   return counts;
 }
-

@@ -1,5 +1,10 @@
 import { CombineByKeySink, cogroupPartitions, type Combiner } from './combine-by-key.js';
-import { runNarrowPipeline, runNarrowPipelineInto, type NarrowOperation, type RecordSink } from './narrow-pipeline.js';
+import {
+  runNarrowPipeline,
+  runNarrowPipelineInto,
+  type NarrowOperation,
+  type RecordSink,
+} from './narrow-pipeline.js';
 import { partitionOf } from '../util/hashing.js';
 
 type Partitions<T> = readonly (readonly T[])[];
@@ -64,7 +69,8 @@ export class Batch<T> {
     const partitions = this.compute();
     if (partitions.length === 1) return partitions[0].slice();
     const out: T[] = [];
-    for (const partition of partitions) for (let i = 0; i < partition.length; i++) out.push(partition[i]);
+    for (const partition of partitions)
+      for (let i = 0; i < partition.length; i++) out.push(partition[i]);
     return out;
   }
 
@@ -165,7 +171,10 @@ export class Batch<T> {
   }
 
   /** Replaces the value of every pair by each of the values `fn` returns, keeping the key. */
-  flatMapValues<K, V, U>(this: Batch<readonly [K, V]>, fn: (value: V) => Iterable<U>): Batch<[K, U]> {
+  flatMapValues<K, V, U>(
+    this: Batch<readonly [K, V]>,
+    fn: (value: V) => Iterable<U>,
+  ): Batch<[K, U]> {
     return this.flatMap(function* (pair): Iterable<[K, U]> {
       for (const value of fn(pair[1])) yield [pair[0], value];
     });
@@ -204,11 +213,17 @@ export class Batch<T> {
     fn: (left: V, right: V) => V,
     numPartitions: number = this.numPartitions,
   ): Batch<[K, V]> {
-    return this.combineByKey<K, V, V>({ createCombiner: identity, mergeValue: fn, mergeCombiners: fn }, numPartitions);
+    return this.combineByKey<K, V, V>(
+      { createCombiner: identity, mergeValue: fn, mergeCombiners: fn },
+      numPartitions,
+    );
   }
 
   /** The values of each key, in arrival order. */
-  groupByKey<K, V>(this: Batch<readonly [K, V]>, numPartitions: number = this.numPartitions): Batch<[K, V[]]> {
+  groupByKey<K, V>(
+    this: Batch<readonly [K, V]>,
+    numPartitions: number = this.numPartitions,
+  ): Batch<[K, V[]]> {
     return this.combineByKey<K, V, V[]>(
       {
         createCombiner: (value) => [value],
@@ -230,7 +245,11 @@ export class Batch<T> {
   ): Batch<[K, [V[], W[]]]> {
     return Batch.lazy(
       numPartitions,
-      () => cogroupPartitions<K>([this.compute(), other.compute()], numPartitions) as [K, [V[], W[]]][][],
+      () =>
+        cogroupPartitions<K>([this.compute(), other.compute()], numPartitions) as [
+          K,
+          [V[], W[]],
+        ][][],
     );
   }
 
@@ -240,7 +259,9 @@ export class Batch<T> {
     other: Batch<readonly [K, W]>,
     numPartitions?: number,
   ): Batch<[K, [V, W]]> {
-    return this.cogroup(other, numPartitions).flatMap(function* ([key, [left, right]]): Iterable<[K, [V, W]]> {
+    return this.cogroup(other, numPartitions).flatMap(function* ([key, [left, right]]): Iterable<
+      [K, [V, W]]
+    > {
       for (const v of left) for (const w of right) yield [key, [v, w]];
     });
   }
@@ -304,9 +325,14 @@ export class Batch<T> {
    * its fused narrow operations straight into the sink, so no intermediate array is built.
    */
   private pushInto(sink: RecordSink): void {
-    if (this.materialized === undefined && this.operations.length > 0 && this.source instanceof Batch) {
+    if (
+      this.materialized === undefined &&
+      this.operations.length > 0 &&
+      this.source instanceof Batch
+    ) {
       const input = this.source.compute();
-      for (let p = 0; p < input.length; p++) runNarrowPipelineInto(input[p], this.operations, p, sink);
+      for (let p = 0; p < input.length; p++)
+        runNarrowPipelineInto(input[p], this.operations, p, sink);
       return;
     }
     for (const partition of this.compute()) {
@@ -321,7 +347,9 @@ export class Batch<T> {
       this.materialized = input as T[][];
     } else {
       const operations = this.operations;
-      this.materialized = input.map((records, index) => runNarrowPipeline(records, operations, index) as T[]);
+      this.materialized = input.map(
+        (records, index) => runNarrowPipeline(records, operations, index) as T[],
+      );
     }
     return this.materialized;
   }

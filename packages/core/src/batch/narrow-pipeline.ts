@@ -61,7 +61,12 @@ class FlatMapStage implements Stage {
   }
 }
 
-function buildChain(operations: readonly NarrowOperation[], from: number, to: number, sink: Stage): Stage {
+function buildChain(
+  operations: readonly NarrowOperation[],
+  from: number,
+  to: number,
+  sink: Stage,
+): Stage {
   let stage = sink;
   for (let i = to - 1; i >= from; i--) {
     const operation = operations[i];
@@ -108,7 +113,9 @@ export function runNarrowPipelineInto(
   let start = 0;
   for (;;) {
     if (start < operations.length && operations[start].kind === 'mapPartitions') {
-      const produced = (operations[start] as Extract<NarrowOperation, { kind: 'mapPartitions' }>).fn(current, partitionIndex);
+      const produced = (
+        operations[start] as Extract<NarrowOperation, { kind: 'mapPartitions' }>
+      ).fn(current, partitionIndex);
       current = Array.isArray(produced) ? produced : Array.from(produced);
       start++;
       continue;

@@ -61,7 +61,8 @@ export class CheckpointManager {
   /** Writes the state captured for `time`, if any; returns whether a checkpoint was written. */
   async writeCaptured(time: number, zeroTime: number): Promise<boolean> {
     const states = this.captured.get(time);
-    for (const capturedTime of this.captured.keys()) if (capturedTime <= time) this.captured.delete(capturedTime);
+    for (const capturedTime of this.captured.keys())
+      if (capturedTime <= time) this.captured.delete(capturedTime);
     if (states === undefined) return false;
     const checkpoint: Checkpoint = {
       version: 1,
@@ -97,11 +98,13 @@ export class CheckpointManager {
       );
     }
     for (const stream of this.graph.allStreams) {
-      const saved = checkpoint.states[String(stream.id)] as { state?: unknown; input?: unknown } | undefined;
+      const saved = checkpoint.states[String(stream.id)] as
+        { state?: unknown; input?: unknown } | undefined;
       if (saved === undefined) continue;
       const computation = stream.computation;
       if (isStateful(computation) && 'state' in saved) computation.restoreState(saved.state);
-      else if (isInputComputation(computation) && 'input' in saved) computation.source.restore?.(saved.input);
+      else if (isInputComputation(computation) && 'input' in saved)
+        computation.source.restore?.(saved.input);
     }
   }
 
@@ -116,7 +119,10 @@ export class CheckpointManager {
       try {
         return decodeCheckpoint(bytes, name);
       } catch (error) {
-        logger.warn({ err: error, checkpoint: name }, 'Skipping a damaged checkpoint; trying an older one');
+        logger.warn(
+          { err: error, checkpoint: name },
+          'Skipping a damaged checkpoint; trying an older one',
+        );
       }
     }
     return undefined;
@@ -130,7 +136,8 @@ export class CheckpointManager {
   }
 }
 
-function isStateful(computation: DStreamComputation<unknown>): computation is StatefulComputation<unknown> {
+function isStateful(
+  computation: DStreamComputation<unknown>,
+): computation is StatefulComputation<unknown> {
   return typeof (computation as Partial<StatefulComputation<unknown>>).snapshotState === 'function';
 }
-

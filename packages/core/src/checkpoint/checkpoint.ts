@@ -36,23 +36,34 @@ export function checkpointTimeOf(name: string): number | undefined {
 
 /** A checkpoint as bytes: a magic line, then one CRC-framed record. */
 export function encodeCheckpoint(checkpoint: Checkpoint, serializedStates?: string): Buffer {
-  const body = serializedStates === undefined ? serialize(checkpoint) : serializeWithStates(checkpoint, serializedStates);
+  const body =
+    serializedStates === undefined
+      ? serialize(checkpoint)
+      : serializeWithStates(checkpoint, serializedStates);
   return Buffer.concat([MAGIC, frame(Buffer.from(body, 'utf8'))]);
 }
 
 /** Reads a checkpoint written by {@link encodeCheckpoint}; a damaged file fails with `CHECKPOINT_CORRUPT`. */
 export function decodeCheckpoint(bytes: Buffer, name: string): Checkpoint {
   if (bytes.length < MAGIC.length || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new CheckpointError('CHECKPOINT_CORRUPT', `Checkpoint file ${name} is not a dstream checkpoint`);
+    throw new CheckpointError(
+      'CHECKPOINT_CORRUPT',
+      `Checkpoint file ${name} is not a dstream checkpoint`,
+    );
   }
   const { records, problem } = unframe(bytes.subarray(MAGIC.length));
   if (problem !== undefined || records.length !== 1) {
-    throw new CheckpointError('CHECKPOINT_CORRUPT', `Checkpoint file ${name} is ${problem ?? 'malformed'}`);
+    throw new CheckpointError(
+      'CHECKPOINT_CORRUPT',
+      `Checkpoint file ${name} is ${problem ?? 'malformed'}`,
+    );
   }
   try {
     return deserialize(records[0].toString('utf8')) as Checkpoint;
   } catch (error) {
-    throw new CheckpointError('CHECKPOINT_CORRUPT', `Checkpoint file ${name} cannot be parsed`, { cause: error });
+    throw new CheckpointError('CHECKPOINT_CORRUPT', `Checkpoint file ${name} cannot be parsed`, {
+      cause: error,
+    });
   }
 }
 
@@ -60,7 +71,10 @@ export function decodeCheckpoint(bytes: Buffer, name: string): Checkpoint {
  * The differences between the graph a checkpoint was written by and the graph rebuilt now, one
  * readable line each; empty when they have the same shape.
  */
-export function graphDifferences(checkpointed: readonly string[], current: readonly string[]): string[] {
+export function graphDifferences(
+  checkpointed: readonly string[],
+  current: readonly string[],
+): string[] {
   const differences: string[] = [];
   const length = Math.max(checkpointed.length, current.length);
   for (let i = 0; i < length; i++) {

@@ -29,7 +29,8 @@ export function unframe(bytes: Buffer): UnframedRecords {
   const records: Buffer[] = [];
   let offset = 0;
   while (offset < bytes.length) {
-    if (offset + FRAME_HEADER_BYTES > bytes.length) return { records, validLength: offset, problem: 'torn' };
+    if (offset + FRAME_HEADER_BYTES > bytes.length)
+      return { records, validLength: offset, problem: 'torn' };
     const length = bytes.readUInt32BE(offset);
     const checksum = bytes.readUInt32BE(offset + 4);
     const start = offset + FRAME_HEADER_BYTES;

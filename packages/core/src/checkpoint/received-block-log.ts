@@ -4,7 +4,11 @@ import type { WriteAheadLog } from './write-ahead-log.js';
 
 type LogEntry =
   | { readonly type: 'block'; readonly block: Block<unknown> }
-  | { readonly type: 'allocation'; readonly time: number; readonly blockIds: Record<string, string[]> };
+  | {
+      readonly type: 'allocation';
+      readonly time: number;
+      readonly blockIds: Record<string, string[]>;
+    };
 
 /** What the write-ahead log says about received blocks after a restart. */
 export interface RecoveredBlocks {
@@ -23,14 +27,21 @@ export class ReceivedBlockLog {
 
   /** Logs a stored block; resolves once durable. */
   logBlock(block: Block<unknown>): Promise<void> {
-    return this.log.append(Buffer.from(serialize({ type: 'block', block } satisfies LogEntry), 'utf8'));
+    return this.log.append(
+      Buffer.from(serialize({ type: 'block', block } satisfies LogEntry), 'utf8'),
+    );
   }
 
   /** Logs which blocks went to the batch at `time`; resolves once durable. */
-  logAllocation(time: number, blockIdsByStream: ReadonlyMap<number, readonly string[]>): Promise<void> {
+  logAllocation(
+    time: number,
+    blockIdsByStream: ReadonlyMap<number, readonly string[]>,
+  ): Promise<void> {
     const blockIds: Record<string, string[]> = {};
     for (const [streamId, ids] of blockIdsByStream) blockIds[String(streamId)] = [...ids];
-    return this.log.append(Buffer.from(serialize({ type: 'allocation', time, blockIds } satisfies LogEntry), 'utf8'));
+    return this.log.append(
+      Buffer.from(serialize({ type: 'allocation', time, blockIds } satisfies LogEntry), 'utf8'),
+    );
   }
 
   /** Deletes what a checkpoint at `time` covers. */
@@ -59,7 +70,9 @@ export class ReceivedBlockLog {
       const perStream = new Map<number, Block<unknown>[]>();
       for (const [streamId, ids] of Object.entries(entry.blockIds)) {
         for (const id of ids) allocated.add(id);
-        const found = ids.map((id) => blocks.get(id)).filter((block): block is Block<unknown> => block !== undefined);
+        const found = ids
+          .map((id) => blocks.get(id))
+          .filter((block): block is Block<unknown> => block !== undefined);
         perStream.set(Number(streamId), found);
       }
       if (entry.time > checkpointTime) allocations.set(entry.time, perStream);

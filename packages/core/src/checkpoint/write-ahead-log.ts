@@ -54,11 +54,16 @@ export class WriteAheadLog {
     private readonly options: WriteAheadLogOptions,
     private segments: Segment[],
   ) {
-    this.segmentSequence = segments.reduce((max, segment) => Math.max(max, sequenceOf(segment.name) + 1), 0);
+    this.segmentSequence = segments.reduce(
+      (max, segment) => Math.max(max, sequenceOf(segment.name) + 1),
+      0,
+    );
   }
 
   /** Opens the log in its directory and returns it with every valid record already there, in order. */
-  static async open(options: WriteAheadLogOptions): Promise<{ log: WriteAheadLog; records: Buffer[] }> {
+  static async open(
+    options: WriteAheadLogOptions,
+  ): Promise<{ log: WriteAheadLog; records: Buffer[] }> {
     await mkdir(options.directory, { recursive: true });
     const names = (await readdir(options.directory)).filter((name) => SEGMENT_PATTERN.test(name));
     const segments = names
@@ -72,7 +77,12 @@ export class WriteAheadLog {
       records.push(...result.records);
       if (result.problem !== undefined) {
         options.logger.warn(
-          { segment: segment.name, problem: result.problem, validBytes: result.validLength, fileBytes: bytes.length },
+          {
+            segment: segment.name,
+            problem: result.problem,
+            validBytes: result.validLength,
+            fileBytes: bytes.length,
+          },
           'Write-ahead log segment has a damaged tail; truncating it',
         );
         await truncate(path, result.validLength);
@@ -146,7 +156,9 @@ export class WriteAheadLog {
     this.pending = [];
     try {
       const handle = await this.segmentForWrite();
-      await handle.write(batch.length === 1 ? batch[0].bytes : Buffer.concat(batch.map((entry) => entry.bytes)));
+      await handle.write(
+        batch.length === 1 ? batch[0].bytes : Buffer.concat(batch.map((entry) => entry.bytes)),
+      );
       await handle.sync();
       for (const entry of batch) entry.resolve();
     } catch (error) {
@@ -156,7 +168,11 @@ export class WriteAheadLog {
 
   private async segmentForWrite(): Promise<FileHandle> {
     const now = this.options.clock.now();
-    if (this.handle !== undefined && this.current !== undefined && now < this.current.startTime + this.options.rollInterval) {
+    if (
+      this.handle !== undefined &&
+      this.current !== undefined &&
+      now < this.current.startTime + this.options.rollInterval
+    ) {
       return this.handle;
     }
     await this.handle?.close();

@@ -58,8 +58,16 @@ export class RecordDecoding<T> {
     readonly policy: DecodeErrorPolicy,
     private readonly logger: Logger,
   ) {
-    if (policy !== 'fail' && policy !== 'skip' && (typeof policy !== 'object' || policy?.kind !== 'deadLetter')) {
-      throw new ConfigurationError('onDecodeError', policy, "expected 'fail', 'skip' or deadLetter(sink)");
+    if (
+      policy !== 'fail' &&
+      policy !== 'skip' &&
+      (typeof policy !== 'object' || policy?.kind !== 'deadLetter')
+    ) {
+      throw new ConfigurationError(
+        'onDecodeError',
+        policy,
+        "expected 'fail', 'skip' or deadLetter(sink)",
+      );
     }
   }
 
@@ -87,12 +95,20 @@ export class RecordDecoding<T> {
     await this.pending;
     if (this.failures.length === 0) return;
     const failures = this.failures.splice(0);
-    throw new DStreamError('DEAD_LETTER_FAILED', `${failures.length} dead letter(s) could not be written to the dead-letter sink`, {
-      cause: failures[0],
-    });
+    throw new DStreamError(
+      'DEAD_LETTER_FAILED',
+      `${failures.length} dead letter(s) could not be written to the dead-letter sink`,
+      {
+        cause: failures[0],
+      },
+    );
   }
 
-  private onFailure(payload: Buffer, source: string, error: unknown): typeof RecordDecoding.SKIPPED {
+  private onFailure(
+    payload: Buffer,
+    source: string,
+    error: unknown,
+  ): typeof RecordDecoding.SKIPPED {
     const message = error instanceof Error ? error.message : String(error);
     const policy = this.policy;
     if (policy === 'fail') {
@@ -111,7 +127,9 @@ export class RecordDecoding<T> {
     this.sinkOpened ??= Promise.resolve(sink.open?.());
     this.pending = this.pending
       .then(() => this.sinkOpened)
-      .then(() => sink.write([record], { batchTime: record.time, partition: sequence, numPartitions: 1 }))
+      .then(() =>
+        sink.write([record], { batchTime: record.time, partition: sequence, numPartitions: 1 }),
+      )
       .catch((error: unknown) => {
         this.failures.push(error);
         this.sinkOpened = undefined;

@@ -18,7 +18,11 @@ export const bufferDecoder: Decoder<Buffer> = (payload) => payload;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The decoder for a name or a custom function, validated; `option` names the setting in errors. */
-export function resolveDecoder<T>(option: string, decoder: DecoderName | Decoder<T> | undefined, fallback: DecoderName = 'string'): Decoder<T> {
+export function resolveDecoder<T>(
+  option: string,
+  decoder: DecoderName | Decoder<T> | undefined,
+  fallback: DecoderName = 'string',
+): Decoder<T> {
   const chosen = decoder ?? fallback;
   if (typeof chosen === 'function') return chosen;
   switch (chosen) {
@@ -29,6 +33,10 @@ export function resolveDecoder<T>(option: string, decoder: DecoderName | Decoder
     case 'buffer':
       return bufferDecoder as unknown as Decoder<T>;
     default:
-      throw new ConfigurationError(option, chosen, "expected 'string', 'json', 'buffer' or a function (payload: Buffer) => record");
+      throw new ConfigurationError(
+        option,
+        chosen,
+        "expected 'string', 'json', 'buffer' or a function (payload: Buffer) => record",
+      );
   }
 }

@@ -32,7 +32,9 @@ export class DStreamGraph {
 
   /** The input sources, in definition order. */
   get inputSources(): InputComputation<unknown>['source'][] {
-    return this.inputStreams.map((stream) => (stream.computation as InputComputation<unknown>).source);
+    return this.inputStreams.map(
+      (stream) => (stream.computation as InputComputation<unknown>).source,
+    );
   }
 
   /** Keeps every stream's batches for at least `duration` (StreamingContext.remember). */
@@ -43,12 +45,21 @@ export class DStreamGraph {
   /** Validates the graph and sets every stream's zero time and remember duration. */
   start(zeroTime: number): void {
     if (this.outputStreams.length === 0) {
-      throw new IllegalStateError('NO_OUTPUT_OPERATIONS', 'No output operations registered, so nothing to execute: add print(), foreachBatch(), saveAsTextFiles() or to(sink)');
+      throw new IllegalStateError(
+        'NO_OUTPUT_OPERATIONS',
+        'No output operations registered, so nothing to execute: add print(), foreachBatch(), saveAsTextFiles() or to(sink)',
+      );
     }
     for (const stream of this.streams) stream.validateAtStart();
     for (const output of this.outputStreams) {
       output.initialize(zeroTime);
-      output.remember(Math.max(this.rememberDurationValue ?? 0, output.checkpointInterval ? 2 * output.checkpointInterval : 0, output.slideDuration));
+      output.remember(
+        Math.max(
+          this.rememberDurationValue ?? 0,
+          output.checkpointInterval ? 2 * output.checkpointInterval : 0,
+          output.slideDuration,
+        ),
+      );
     }
     for (const stream of this.streams) {
       if (stream.zeroTime === undefined) stream.initialize(zeroTime);

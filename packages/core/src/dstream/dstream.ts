@@ -103,7 +103,9 @@ export class DStream<T> {
   async slice(fromTime: number, toTime: number): Promise<Batch<T>[]> {
     const zero = this.zeroTimeValue;
     if (zero === undefined) {
-      throw new IllegalArgumentError(`slice() on stream ${this.describe()} before its context started`);
+      throw new IllegalArgumentError(
+        `slice() on stream ${this.describe()} before its context started`,
+      );
     }
     if (!isMultipleOf(fromTime - zero, this.slideDuration) && fromTime > zero) {
       throw new IllegalArgumentError(
@@ -127,7 +129,9 @@ export class DStream<T> {
   /** Sets the zero time of this stream and its parents; called by the graph at start. */
   initialize(zeroTime: number): void {
     if (this.zeroTimeValue !== undefined && this.zeroTimeValue !== zeroTime) {
-      throw new IllegalArgumentError(`Stream ${this.describe()} is already initialized with another zero time`);
+      throw new IllegalArgumentError(
+        `Stream ${this.describe()} is already initialized with another zero time`,
+      );
     }
     this.zeroTimeValue = zeroTime;
     for (const parent of this.dependencies) parent.initialize(zeroTime);
@@ -138,7 +142,9 @@ export class DStream<T> {
     if (this.rememberDurationValue === undefined || duration > this.rememberDurationValue) {
       this.rememberDurationValue = duration;
     }
-    const needed = Math.max(this.rememberDurationValue, this.slideDuration) + (this.computation.parentRememberExtra ?? 0);
+    const needed =
+      Math.max(this.rememberDurationValue, this.slideDuration) +
+      (this.computation.parentRememberExtra ?? 0);
     for (const parent of this.dependencies) parent.remember(needed);
   }
 
@@ -157,7 +163,10 @@ export class DStream<T> {
         `The checkpoint directory has not been set, but stream ${this.describe()} keeps state across batches. Set it with StreamingContext.checkpoint(directory) or the checkpointDir option.`,
       );
     }
-    if (this.checkpointIntervalValue !== undefined && !isMultipleOf(this.checkpointIntervalValue, this.slideDuration)) {
+    if (
+      this.checkpointIntervalValue !== undefined &&
+      !isMultipleOf(this.checkpointIntervalValue, this.slideDuration)
+    ) {
       throw new IllegalArgumentError(
         `The checkpoint interval of stream ${this.describe()} (${formatDuration(this.checkpointIntervalValue)}) must be a multiple of its slide duration (${formatDuration(this.slideDuration)})`,
       );
@@ -181,7 +190,12 @@ export class DStream<T> {
     shape?: Readonly<Record<string, unknown>>,
   ): DStream<U> {
     return this.derive(
-      new TransformedComputation<U>(kind, [this], (batches, time) => transform(batches[0] as Batch<T>, time), shape),
+      new TransformedComputation<U>(
+        kind,
+        [this],
+        (batches, time) => transform(batches[0] as Batch<T>, time),
+        shape,
+      ),
     );
   }
 
@@ -215,7 +229,9 @@ export class DStream<T> {
   /** The same records spread evenly over `numPartitions` partitions. */
   repartition(numPartitions: number): DStream<T> {
     requirePositiveInteger('numPartitions', numPartitions);
-    return this.transformed('repartition', (batch) => batch.repartition(numPartitions), { numPartitions });
+    return this.transformed('repartition', (batch) => batch.repartition(numPartitions), {
+      numPartitions,
+    });
   }
 
   /** The records of this stream and of `others`, batch by batch; all must share the slide. */
@@ -239,7 +255,9 @@ export class DStream<T> {
   /** How often each distinct record occurs in each batch, as `[record, count]` pairs. */
   countByValue(numPartitions?: number): DStream<[T, number]> {
     const partitions = this.partitionCount(numPartitions);
-    return this.transformed('countByValue', (batch) => batch.countByValue(partitions), { numPartitions: partitions });
+    return this.transformed('countByValue', (batch) => batch.countByValue(partitions), {
+      numPartitions: partitions,
+    });
   }
 
   /** Applies an arbitrary batch-to-batch function to every batch (Spark's transform). */
@@ -248,7 +266,10 @@ export class DStream<T> {
   }
 
   /** Combines the batches of this stream and `other` of the same time with `fn`. */
-  transformWith<U, R>(other: DStream<U>, fn: (batch: Batch<T>, other: Batch<U>, time: number) => Batch<R>): DStream<R> {
+  transformWith<U, R>(
+    other: DStream<U>,
+    fn: (batch: Batch<T>, other: Batch<U>, time: number) => Batch<R>,
+  ): DStream<R> {
     return this.combinedWith('transformWith', other, fn);
   }
 
@@ -266,7 +287,11 @@ export class DStream<T> {
    * All records of each window combined with `fn`. With `inverse` (which undoes `fn`), each
    * window is computed from the previous one incrementally; this needs checkpointing.
    */
-  reduceByWindow(fn: (left: T, right: T) => T, windowDuration: Duration, slideDuration?: Duration): DStream<T>;
+  reduceByWindow(
+    fn: (left: T, right: T) => T,
+    windowDuration: Duration,
+    slideDuration?: Duration,
+  ): DStream<T>;
   reduceByWindow(
     fn: (left: T, right: T) => T,
     inverse: (left: T, right: T) => T,
@@ -281,7 +306,13 @@ export class DStream<T> {
   ): DStream<T> {
     if (typeof inverseOrWindow === 'function') {
       return this.map((value): [number, T] => [1, value])
-        .reduceByKeyAndWindow(fn, inverseOrWindow, windowOrSlide as Duration, slide ?? this.slideDuration, 1)
+        .reduceByKeyAndWindow(
+          fn,
+          inverseOrWindow,
+          windowOrSlide as Duration,
+          slide ?? this.slideDuration,
+          1,
+        )
         .map((pair) => pair[1]);
     }
     return this.reduce(fn)
@@ -290,7 +321,10 @@ export class DStream<T> {
   }
 
   /** The number of records in each window (incremental: needs checkpointing, as in Spark). */
-  countByWindow(windowDuration: Duration, slideDuration: Duration = this.slideDuration): DStream<number> {
+  countByWindow(
+    windowDuration: Duration,
+    slideDuration: Duration = this.slideDuration,
+  ): DStream<number> {
     return this.map(() => 1).reduceByWindow(add, subtract, windowDuration, slideDuration);
   }
 
@@ -298,7 +332,11 @@ export class DStream<T> {
    * How often each distinct record occurs in each window (incremental: needs checkpointing, as
    * in Spark). Records whose count drops to zero leave the window's output.
    */
-  countByValueAndWindow(windowDuration: Duration, slideDuration: Duration = this.slideDuration, numPartitions?: number): DStream<[T, number]> {
+  countByValueAndWindow(
+    windowDuration: Duration,
+    slideDuration: Duration = this.slideDuration,
+    numPartitions?: number,
+  ): DStream<[T, number]> {
     return this.map((value): [T, number] => [value, 1]).reduceByKeyAndWindow(
       add,
       subtract,
@@ -317,46 +355,85 @@ export class DStream<T> {
   }
 
   /** Replaces the value of every pair by each value `fn` returns, keeping the key. */
-  flatMapValues<K, V, U>(this: DStream<readonly [K, V]>, fn: (value: V) => Iterable<U>): DStream<[K, U]> {
+  flatMapValues<K, V, U>(
+    this: DStream<readonly [K, V]>,
+    fn: (value: V) => Iterable<U>,
+  ): DStream<[K, U]> {
     return this.transformed('flatMapValues', (batch) => batch.flatMapValues(fn));
   }
 
   /** Combines the values of each key in each batch with an associative function. */
-  reduceByKey<K, V>(this: DStream<readonly [K, V]>, fn: (left: V, right: V) => V, numPartitions?: number): DStream<[K, V]> {
+  reduceByKey<K, V>(
+    this: DStream<readonly [K, V]>,
+    fn: (left: V, right: V) => V,
+    numPartitions?: number,
+  ): DStream<[K, V]> {
     const partitions = this.partitionCount(numPartitions);
-    return this.transformed('reduceByKey', (batch) => batch.reduceByKey(fn, partitions), { numPartitions: partitions });
+    return this.transformed('reduceByKey', (batch) => batch.reduceByKey(fn, partitions), {
+      numPartitions: partitions,
+    });
   }
 
   /** The values of each key in each batch. */
   groupByKey<K, V>(this: DStream<readonly [K, V]>, numPartitions?: number): DStream<[K, V[]]> {
     const partitions = this.partitionCount(numPartitions);
-    return this.transformed('groupByKey', (batch) => batch.groupByKey(partitions), { numPartitions: partitions });
+    return this.transformed('groupByKey', (batch) => batch.groupByKey(partitions), {
+      numPartitions: partitions,
+    });
   }
 
   /** Combines the values of each key in each batch with Spark's combineByKey functions. */
-  combineByKey<K, V, C>(this: DStream<readonly [K, V]>, combiner: Combiner<V, C>, numPartitions?: number): DStream<[K, C]> {
+  combineByKey<K, V, C>(
+    this: DStream<readonly [K, V]>,
+    combiner: Combiner<V, C>,
+    numPartitions?: number,
+  ): DStream<[K, C]> {
     const partitions = this.partitionCount(numPartitions);
-    return this.transformed('combineByKey', (batch) => batch.combineByKey(combiner, partitions), { numPartitions: partitions });
+    return this.transformed('combineByKey', (batch) => batch.combineByKey(combiner, partitions), {
+      numPartitions: partitions,
+    });
   }
 
   /** For every key of either stream in a batch, its values in this stream and in `other`. */
-  cogroup<K, V, W>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number): DStream<[K, [V[], W[]]]> {
-    return this.keyedWith('cogroup', other, numPartitions, (left, right, n) => left.cogroup(right, n));
+  cogroup<K, V, W>(
+    this: DStream<readonly [K, V]>,
+    other: DStream<readonly [K, W]>,
+    numPartitions?: number,
+  ): DStream<[K, [V[], W[]]]> {
+    return this.keyedWith('cogroup', other, numPartitions, (left, right, n) =>
+      left.cogroup(right, n),
+    );
   }
 
   /** Inner join of the batches of the same time. */
-  join<K, V, W>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number): DStream<[K, [V, W]]> {
+  join<K, V, W>(
+    this: DStream<readonly [K, V]>,
+    other: DStream<readonly [K, W]>,
+    numPartitions?: number,
+  ): DStream<[K, [V, W]]> {
     return this.keyedWith('join', other, numPartitions, (left, right, n) => left.join(right, n));
   }
 
   /** Left outer join of the batches of the same time. */
-  leftOuterJoin<K, V, W>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number): DStream<[K, [V, W | undefined]]> {
-    return this.keyedWith('leftOuterJoin', other, numPartitions, (left, right, n) => left.leftOuterJoin(right, n));
+  leftOuterJoin<K, V, W>(
+    this: DStream<readonly [K, V]>,
+    other: DStream<readonly [K, W]>,
+    numPartitions?: number,
+  ): DStream<[K, [V, W | undefined]]> {
+    return this.keyedWith('leftOuterJoin', other, numPartitions, (left, right, n) =>
+      left.leftOuterJoin(right, n),
+    );
   }
 
   /** Right outer join of the batches of the same time. */
-  rightOuterJoin<K, V, W>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number): DStream<[K, [V | undefined, W]]> {
-    return this.keyedWith('rightOuterJoin', other, numPartitions, (left, right, n) => left.rightOuterJoin(right, n));
+  rightOuterJoin<K, V, W>(
+    this: DStream<readonly [K, V]>,
+    other: DStream<readonly [K, W]>,
+    numPartitions?: number,
+  ): DStream<[K, [V | undefined, W]]> {
+    return this.keyedWith('rightOuterJoin', other, numPartitions, (left, right, n) =>
+      left.rightOuterJoin(right, n),
+    );
   }
 
   /** Full outer join of the batches of the same time. */
@@ -365,7 +442,9 @@ export class DStream<T> {
     other: DStream<readonly [K, W]>,
     numPartitions?: number,
   ): DStream<[K, [V | undefined, W | undefined]]> {
-    return this.keyedWith('fullOuterJoin', other, numPartitions, (left, right, n) => left.fullOuterJoin(right, n));
+    return this.keyedWith('fullOuterJoin', other, numPartitions, (left, right, n) =>
+      left.fullOuterJoin(right, n),
+    );
   }
 
   /** The values of each key over each window. */
@@ -418,7 +497,15 @@ export class DStream<T> {
     const partitions = this.partitionCount(fifth);
     const reduced = this.reduceByKey(fn, partitions);
     return reduced.derive(
-      new ReducedWindowedComputation<K, V>(reduced, fn, second, windowDuration, slideDuration, partitions, filter),
+      new ReducedWindowedComputation<K, V>(
+        reduced,
+        fn,
+        second,
+        windowDuration,
+        slideDuration,
+        partitions,
+        filter,
+      ),
     );
   }
 
@@ -430,10 +517,15 @@ export class DStream<T> {
   updateStateByKey<K, V, S>(
     this: DStream<readonly [K, V]>,
     update: StateUpdateFunction<K, V, S>,
-    options: { numPartitions?: number; initialState?: Iterable<readonly [K, S]> | Batch<readonly [K, S]> } = {},
+    options: {
+      numPartitions?: number;
+      initialState?: Iterable<readonly [K, S]> | Batch<readonly [K, S]>;
+    } = {},
   ): DStream<[K, S]> {
     const partitions = this.partitionCount(options.numPartitions);
-    return this.derive(new StateComputation<K, V, S>(this, update, partitions, options.initialState));
+    return this.derive(
+      new StateComputation<K, V, S>(this, update, partitions, options.initialState),
+    );
   }
 
   /**
@@ -442,7 +534,10 @@ export class DStream<T> {
    * the batch time; keys idle longer than the spec's timeout are called once more with
    * `state.isTimingOut()` true, then removed. `stateSnapshots()` gives every key's state.
    */
-  mapWithState<K, V, S, M>(this: DStream<readonly [K, V]>, spec: StateSpec<K, V, S, M>): MapWithStateDStream<K, S, M> {
+  mapWithState<K, V, S, M>(
+    this: DStream<readonly [K, V]>,
+    spec: StateSpec<K, V, S, M>,
+  ): MapWithStateDStream<K, S, M> {
     return createMapWithStateStream(this, spec, this.context.defaultParallelism);
   }
 
@@ -494,7 +589,8 @@ export class DStream<T> {
   /** Like {@link saveAsTextFiles}, with every record written as one line of JSON. */
   saveAsObjectFiles(prefix: string, suffix?: string): void {
     this.foreachBatch(
-      (batch, time) => saveBatchAsFiles(batch, time, prefix, suffix, (record) => JSON.stringify(record)),
+      (batch, time) =>
+        saveBatchAsFiles(batch, time, prefix, suffix, (record) => JSON.stringify(record)),
       'saveAsObjectFiles',
     );
   }
@@ -508,7 +604,9 @@ export class DStream<T> {
   // ---------------------------------------------------------------- helpers
 
   private partitionCount(numPartitions: number | undefined): number {
-    return numPartitions === undefined ? this.context.defaultParallelism : requirePositiveInteger('numPartitions', numPartitions);
+    return numPartitions === undefined
+      ? this.context.defaultParallelism
+      : requirePositiveInteger('numPartitions', numPartitions);
   }
 
   private keyedWith<K, V, W, R>(
@@ -516,10 +614,16 @@ export class DStream<T> {
     kind: string,
     other: DStream<readonly [K, W]>,
     numPartitions: number | undefined,
-    combine: (left: Batch<readonly [K, V]>, right: Batch<readonly [K, W]>, partitions: number) => Batch<R>,
+    combine: (
+      left: Batch<readonly [K, V]>,
+      right: Batch<readonly [K, W]>,
+      partitions: number,
+    ) => Batch<R>,
   ): DStream<R> {
     const partitions = this.partitionCount(numPartitions);
-    return this.combinedWith(kind, other, (left, right) => combine(left, right, partitions), { numPartitions: partitions });
+    return this.combinedWith(kind, other, (left, right) => combine(left, right, partitions), {
+      numPartitions: partitions,
+    });
   }
 
   private combinedWith<U, R>(

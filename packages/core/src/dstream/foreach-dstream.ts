@@ -60,6 +60,8 @@ export class ForEachComputation<T> implements DStreamComputation<never> {
 }
 
 /** Whether a computation is an output operation. */
-export function isOutputComputation(computation: DStreamComputation<unknown>): computation is ForEachComputation<unknown> {
+export function isOutputComputation(
+  computation: DStreamComputation<unknown>,
+): computation is ForEachComputation<unknown> {
   return computation instanceof ForEachComputation;
 }

@@ -16,9 +16,13 @@ export class QueueInputSource<T> implements InputSource<T> {
   ) {}
 
   computeBatch(): InputBatch<T> {
-    const taken = this.oneAtATime ? this.queue.splice(0, 1) : this.queue.splice(0, this.queue.length);
+    const taken = this.oneAtATime
+      ? this.queue.splice(0, 1)
+      : this.queue.splice(0, this.queue.length);
     if (taken.length === 0) {
-      return { batch: this.defaultBatch === undefined ? Batch.empty<T>() : toBatch(this.defaultBatch) };
+      return {
+        batch: this.defaultBatch === undefined ? Batch.empty<T>() : toBatch(this.defaultBatch),
+      };
     }
     const batches = taken.map(toBatch);
     return { batch: batches.length === 1 ? batches[0] : batches[0].union(...batches.slice(1)) };

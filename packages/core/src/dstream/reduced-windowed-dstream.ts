@@ -87,10 +87,17 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
     // Spark's bounds; when the slide is longer than the window the two windows do not overlap,
     // and the bounds are clamped so that the batches in neither window are neither taken out
     // nor added.
-    const leftBatches = await this.parentBatches(previousBegin, Math.min(currentBegin - parentSlide, previousEnd));
-    const enteredBatches = await this.parentBatches(Math.max(previousEnd + parentSlide, currentBegin), time);
+    const leftBatches = await this.parentBatches(
+      previousBegin,
+      Math.min(currentBegin - parentSlide, previousEnd),
+    );
+    const enteredBatches = await this.parentBatches(
+      Math.max(previousEnd + parentSlide, currentBegin),
+      time,
+    );
     for (const historyTime of this.history.keys()) {
-      if (historyTime <= time - this.windowDuration - this.slideDuration) this.history.delete(historyTime);
+      if (historyTime <= time - this.windowDuration - this.slideDuration)
+        this.history.delete(historyTime);
     }
     const previous = await this.previousWindow(previousEnd, self);
 

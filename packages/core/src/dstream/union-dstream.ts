@@ -13,7 +13,9 @@ export class UnionComputation<T> implements DStreamComputation<T> {
     this.slideDuration = parents[0].slideDuration;
     for (const parent of parents) {
       if (parent.context !== parents[0].context) {
-        throw new IllegalArgumentError('union: all streams must belong to the same StreamingContext');
+        throw new IllegalArgumentError(
+          'union: all streams must belong to the same StreamingContext',
+        );
       }
       if (parent.slideDuration !== this.slideDuration) {
         throw new IllegalArgumentError(

@@ -8,7 +8,11 @@ import type { DStream } from './dstream.js';
  * Checks Spark's rule for windows: window and slide must be positive multiples of the parent's
  * slide duration.
  */
-export function validateWindow(parent: DStream<unknown>, windowDuration: number, slideDuration: number): void {
+export function validateWindow(
+  parent: DStream<unknown>,
+  windowDuration: number,
+  slideDuration: number,
+): void {
   const parentSlide = parent.slideDuration;
   if (!isMultipleOf(windowDuration, parentSlide)) {
     throw new IllegalArgumentError(
@@ -44,7 +48,10 @@ export class WindowedComputation<T> implements DStreamComputation<T> {
   }
 
   async compute(time: number): Promise<Batch<T> | undefined> {
-    const batches = await this.parent.slice(time - this.windowDuration + this.parent.slideDuration, time);
+    const batches = await this.parent.slice(
+      time - this.windowDuration + this.parent.slideDuration,
+      time,
+    );
     if (batches.length === 0) return Batch.empty<T>();
     return batches.length === 1 ? batches[0] : batches[0].union(...batches.slice(1));
   }

@@ -26,7 +26,10 @@ export class ListenerBus {
       try {
         handler.call(listener, payload);
       } catch (error) {
-        this.logger.error({ err: error, event }, 'A streaming listener threw; the engine continues');
+        this.logger.error(
+          { err: error, event },
+          'A streaming listener threw; the engine continues',
+        );
       }
     }
   }

@@ -7,7 +7,11 @@ import type { Batch } from '../batch/batch.js';
  */
 export function printBatch<T>(batch: Batch<T>, time: number, count: number): void {
   const first = batch.take(count + 1);
-  const lines = ['-------------------------------------------', `Time: ${time} ms`, '-------------------------------------------'];
+  const lines = [
+    '-------------------------------------------',
+    `Time: ${time} ms`,
+    '-------------------------------------------',
+  ];
   for (let i = 0; i < Math.min(count, first.length); i++) lines.push(formatRecord(first[i]));
   if (first.length > count) lines.push('...');
   lines.push('');

@@ -27,12 +27,19 @@ export class SinkOutput<T> {
     const sink = this.sink;
     this.opened ??= Promise.resolve(sink.open?.());
     await this.opened;
-    const batchContext: SinkBatchContext = { batchTime, inputs: this.context.inputInfoOf(batchTime) };
+    const batchContext: SinkBatchContext = {
+      batchTime,
+      inputs: this.context.inputInfoOf(batchTime),
+    };
     await sink.beginBatch?.(batchContext);
     try {
       const partitions = batch.partitions;
       for (let partition = 0; partition < partitions.length; partition++) {
-        await sink.write(partitions[partition], { batchTime, partition, numPartitions: partitions.length });
+        await sink.write(partitions[partition], {
+          batchTime,
+          partition,
+          numPartitions: partitions.length,
+        });
       }
     } catch (error) {
       await sink.abortBatch?.(batchContext, error);

@@ -80,7 +80,11 @@ export class BlockGenerator<T> {
     }
     records.push(record);
     const withinRate = this.rateLimiter.consume(1);
-    return withinRate && records.length < this.options.maxBufferedRecords && this.pushing < this.options.blockQueueSize;
+    return (
+      withinRate &&
+      records.length < this.options.maxBufferedRecords &&
+      this.pushing < this.options.blockQueueSize
+    );
   }
 
   /** Whether the receiver may store without exceeding a limit now. */
@@ -128,11 +132,17 @@ export class BlockGenerator<T> {
 
   private scheduleWake(): void {
     if (this.wakeTimer !== undefined) return;
-    const delay = Math.max(this.rateLimiter.delayUntilAvailable(), this.records.length >= this.options.maxBufferedRecords ? this.options.blockInterval : 0);
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      this.wakeIfReady();
-    }, Math.max(delay, 5));
+    const delay = Math.max(
+      this.rateLimiter.delayUntilAvailable(),
+      this.records.length >= this.options.maxBufferedRecords ? this.options.blockInterval : 0,
+    );
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeIfReady();
+      },
+      Math.max(delay, 5),
+    );
     this.wakeTimer.unref?.();
   }
 

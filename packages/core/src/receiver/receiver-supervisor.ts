@@ -118,7 +118,9 @@ export class ReceiverSupervisor<T> implements ReceiverContext<T> {
     metadata?: BlockMetadata,
     ackTokens?: readonly unknown[],
   ): Promise<AcknowledgeableBlock> {
-    const delay = this.rateLimiter.consume(records.length) ? 0 : this.rateLimiter.delayUntilAvailable();
+    const delay = this.rateLimiter.consume(records.length)
+      ? 0
+      : this.rateLimiter.delayUntilAvailable();
     if (delay > 0) await sleep(delay);
     return this.pushBlock(records, metadata, ackTokens ?? []);
   }
@@ -182,7 +184,13 @@ export class ReceiverSupervisor<T> implements ReceiverContext<T> {
     const id = `input-${this.streamId}-${this.runId}-${this.blockSequence++}`;
     const block: Block<T> = { id, streamId: this.streamId, records, metadata: metadata ?? {} };
     await this.storeBlockInTracker(block);
-    const stored: AcknowledgeableBlock = { id, streamId: this.streamId, numRecords: records.length, metadata: block.metadata, ackTokens };
+    const stored: AcknowledgeableBlock = {
+      id,
+      streamId: this.streamId,
+      numRecords: records.length,
+      metadata: block.metadata,
+      ackTokens,
+    };
     if (this.receiver.ackOn === 'stored') await this.acknowledge(stored);
     else this.awaitingProcessing.set(id, stored);
     return stored;
@@ -194,7 +202,11 @@ export class ReceiverSupervisor<T> implements ReceiverContext<T> {
       await this.receiver.onAcknowledge(block);
     } catch (error) {
       this.reportError(
-        new ReceiverError('ACKNOWLEDGE_FAILED', `Receiver ${this.receiver.name} failed to acknowledge block ${block.id}`, { cause: error }),
+        new ReceiverError(
+          'ACKNOWLEDGE_FAILED',
+          `Receiver ${this.receiver.name} failed to acknowledge block ${block.id}`,
+          { cause: error },
+        ),
       );
     }
   }

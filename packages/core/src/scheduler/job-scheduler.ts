@@ -41,9 +41,11 @@ export class JobScheduler {
     this.pending++;
     const info = this.batchInfo(jobSet, new Map());
     this.listenerBus.post('onBatchSubmitted', { batchInfo: info });
-    this.tail = this.tail.then(() => this.run(jobSet)).finally(() => {
-      this.pending--;
-    });
+    this.tail = this.tail
+      .then(() => this.run(jobSet))
+      .finally(() => {
+        this.pending--;
+      });
   }
 
   /** Resolves once every submitted batch has completed. */
@@ -58,12 +60,21 @@ export class JobScheduler {
   private async run(jobSet: JobSet): Promise<void> {
     const started = this.clock.now();
     const outputs = new Map<number, OutputOperationInfo>();
-    this.listenerBus.post('onBatchStarted', { batchInfo: this.batchInfo(jobSet, outputs, started) });
+    this.listenerBus.post('onBatchStarted', {
+      batchInfo: this.batchInfo(jobSet, outputs, started),
+    });
     let failed = false;
     for (const job of jobSet.jobs) {
-      const base = { batchTime: jobSet.time, id: job.outputOperationId, name: job.name, description: job.name };
+      const base = {
+        batchTime: jobSet.time,
+        id: job.outputOperationId,
+        name: job.name,
+        description: job.name,
+      };
       const startTime = this.clock.now();
-      this.listenerBus.post('onOutputOperationStarted', { outputOperationInfo: { ...base, startTime } });
+      this.listenerBus.post('onOutputOperationStarted', {
+        outputOperationInfo: { ...base, startTime },
+      });
       let failureReason: string | undefined;
       try {
         await job.run();
@@ -71,10 +82,19 @@ export class JobScheduler {
         failed = true;
         failureReason = error instanceof Error ? error.message : String(error);
         this.reportError(
-          new OutputOperationError(jobSet.time, `Output operation ${job.name} failed for the batch at ${jobSet.time} ms: ${failureReason}`, { cause: error }),
+          new OutputOperationError(
+            jobSet.time,
+            `Output operation ${job.name} failed for the batch at ${jobSet.time} ms: ${failureReason}`,
+            { cause: error },
+          ),
         );
       }
-      const completed: OutputOperationInfo = { ...base, startTime, endTime: this.clock.now(), failureReason };
+      const completed: OutputOperationInfo = {
+        ...base,
+        startTime,
+        endTime: this.clock.now(),
+        failureReason,
+      };
       outputs.set(job.outputOperationId, completed);
       this.listenerBus.post('onOutputOperationCompleted', { outputOperationInfo: completed });
     }
@@ -87,7 +107,12 @@ export class JobScheduler {
     this.listenerBus.post('onBatchCompleted', { batchInfo: info });
   }
 
-  private batchInfo(jobSet: JobSet, outputs: ReadonlyMap<number, OutputOperationInfo>, start?: number, end?: number): BatchInfo {
+  private batchInfo(
+    jobSet: JobSet,
+    outputs: ReadonlyMap<number, OutputOperationInfo>,
+    start?: number,
+    end?: number,
+  ): BatchInfo {
     let numRecords = 0;
     for (const input of jobSet.inputInfos.values()) numRecords += input.numRecords;
     const schedulingDelay = start === undefined ? undefined : start - jobSet.time;

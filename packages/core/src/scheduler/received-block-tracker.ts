@@ -31,7 +31,10 @@ export class ReceivedBlockTracker {
    * Puts back what the write-ahead log recovered: batches after the checkpoint keep their blocks,
    * blocks not yet allocated go to the next batch.
    */
-  restore(allocations: ReadonlyMap<number, Map<number, Block<unknown>[]>>, unallocated: readonly Block<unknown>[]): void {
+  restore(
+    allocations: ReadonlyMap<number, Map<number, Block<unknown>[]>>,
+    unallocated: readonly Block<unknown>[],
+  ): void {
     for (const [time, perStream] of allocations) this.allocated.set(time, perStream);
     for (const block of unallocated) this.addBlock(block);
   }
@@ -45,7 +48,10 @@ export class ReceivedBlockTracker {
   blockIdsOfBatch(time: number): Map<number, string[]> {
     const result = new Map<number, string[]>();
     for (const [streamId, blocks] of this.allocated.get(time) ?? []) {
-      result.set(streamId, blocks.map((block) => block.id));
+      result.set(
+        streamId,
+        blocks.map((block) => block.id),
+      );
     }
     return result;
   }

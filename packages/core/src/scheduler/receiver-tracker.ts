@@ -2,7 +2,10 @@ import type { ReceiverInputSource } from '../dstream/receiver-input-dstream.js';
 import type { ListenerBus } from '../listener/listener-bus.js';
 import type { ReceiverInfo } from '../listener/batch-info.js';
 import type { Block } from '../receiver/block.js';
-import { ReceiverSupervisor, type ReceiverSupervisorOptions } from '../receiver/receiver-supervisor.js';
+import {
+  ReceiverSupervisor,
+  type ReceiverSupervisorOptions,
+} from '../receiver/receiver-supervisor.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ReceivedBlockTracker } from './received-block-tracker.js';
@@ -27,7 +30,8 @@ export class ReceiverTracker {
     private readonly listenerBus: ListenerBus,
     private readonly logger: Logger,
     /** Stores a block durably (write-ahead log) before it is tracked; resolves once stored. */
-    private readonly persistBlock: (block: Block<unknown>) => Promise<void> | void = () => undefined,
+    private readonly persistBlock: (block: Block<unknown>) => Promise<void> | void = () =>
+      undefined,
   ) {}
 
   /**
@@ -40,7 +44,10 @@ export class ReceiverTracker {
     initialRateOf?: (streamId: number) => number | undefined,
   ): void {
     for (const { streamId, source } of receivers) {
-      const options: ReceiverSupervisorOptions = { ...defaults, maxRate: source.options.maxRate ?? defaults.maxRate };
+      const options: ReceiverSupervisorOptions = {
+        ...defaults,
+        maxRate: source.options.maxRate ?? defaults.maxRate,
+      };
       const supervisor = new ReceiverSupervisor<unknown>(
         source.receiver,
         streamId,
@@ -63,7 +70,8 @@ export class ReceiverTracker {
    */
   private storeBlock(block: Block<unknown>): Promise<void> | void {
     const persisted = this.persistBlock(block);
-    if (persisted instanceof Promise) return persisted.then(() => this.blockTracker.addBlock(block));
+    if (persisted instanceof Promise)
+      return persisted.then(() => this.blockTracker.addBlock(block));
     this.blockTracker.addBlock(block);
   }
 

@@ -64,7 +64,8 @@ export class ManualClock implements Clock {
 
   /** Moves the clock to `time` (never backwards), firing what falls due. */
   setTime(time: number): void {
-    if (time < this.time) throw new RangeError(`ManualClock cannot go back from ${this.time} to ${time}`);
+    if (time < this.time)
+      throw new RangeError(`ManualClock cannot go back from ${this.time} to ${time}`);
     for (;;) {
       const next = this.nextDue(time);
       if (next === undefined) break;
@@ -80,7 +81,11 @@ export class ManualClock implements Clock {
     this.pending = this.pending.filter((call) => !call.cancelled);
     for (const call of this.pending) {
       if (call.time > limit) continue;
-      if (!best || call.time < best.time || (call.time === best.time && call.sequence < best.sequence)) {
+      if (
+        !best ||
+        call.time < best.time ||
+        (call.time === best.time && call.sequence < best.sequence)
+      ) {
         best = call;
       }
     }

@@ -76,7 +76,11 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   try {
     const text = JSON.stringify(value);
-    return text === undefined ? inspect(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    return text === undefined
+      ? inspect(value)
+      : text.length > 80
+        ? `${text.slice(0, 77)}...`
+        : text;
   } catch {
     return inspect(value, { depth: 1 });
   }

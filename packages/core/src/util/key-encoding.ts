@@ -8,7 +8,10 @@ export type PrimitiveKey = string | number | boolean | bigint | null | undefined
 
 /** Whether `key` is compared as it is (a primitive) rather than through its encoding. */
 export function isPrimitiveKey(key: unknown): key is PrimitiveKey {
-  return key === null || (typeof key !== 'object' && typeof key !== 'function' && typeof key !== 'symbol');
+  return (
+    key === null ||
+    (typeof key !== 'object' && typeof key !== 'function' && typeof key !== 'symbol')
+  );
 }
 
 /** The stable encoding of a composite key; equal keys have equal encodings. */

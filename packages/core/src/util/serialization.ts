@@ -16,19 +16,28 @@ export function deserialize(text: string): unknown {
 function encode(value: unknown): unknown {
   if (value === undefined) return { [TAG]: 'undefined' };
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : { [TAG]: 'number', v: String(value) };
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? value : { [TAG]: 'number', v: String(value) };
   if (typeof value === 'bigint') return { [TAG]: 'bigint', v: value.toString() };
   if (Array.isArray(value)) return value.map(encode);
-  if (value instanceof Uint8Array) return { [TAG]: 'bytes', v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (value instanceof Uint8Array)
+    return {
+      [TAG]: 'bytes',
+      v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
+    };
   if (value instanceof Date) return { [TAG]: 'date', v: value.getTime() };
-  if (value instanceof Map) return { [TAG]: 'map', v: [...value].map(([k, v]) => [encode(k), encode(v)]) };
+  if (value instanceof Map)
+    return { [TAG]: 'map', v: [...value].map(([k, v]) => [encode(k), encode(v)]) };
   if (value instanceof Set) return { [TAG]: 'set', v: [...value].map(encode) };
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) out[key] = encode(item);
+    for (const [key, item] of Object.entries(value as Record<string, unknown>))
+      out[key] = encode(item);
     return TAG in out ? { [TAG]: 'object', v: out } : out;
   }
-  throw new TypeError(`Cannot serialize a ${typeof value}: checkpointed state and received records must be data`);
+  throw new TypeError(
+    `Cannot serialize a ${typeof value}: checkpointed state and received records must be data`,
+  );
 }
 
 function decode(value: unknown): unknown {
@@ -58,7 +67,8 @@ function decode(value: unknown): unknown {
       return new Set((record.v as unknown[]).map(decode));
     case 'object': {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(record.v as Record<string, unknown>)) out[key] = decode(item);
+      for (const [key, item] of Object.entries(record.v as Record<string, unknown>))
+        out[key] = decode(item);
       return out;
     }
     default:

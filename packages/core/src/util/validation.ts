@@ -54,3 +54,31 @@ export function requireNonEmptyString(option: string, value: unknown): string {
   }
   return value;
 }
+
+/**
+ * Fails unless `options` is a plain object whose keys are all in `known`: a misspelt option
+ * must not be ignored silently. `what` names the settings in the message (`'mqttStream'`).
+ */
+export function requireKnownOptions(options: unknown, known: Iterable<string>, what: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ConfigurationError('options', options, `expected an object of ${what} options`);
+  }
+  const names = known instanceof Set ? (known as Set<string>) : new Set(known);
+  for (const name of Object.keys(options)) {
+    if (!names.has(name)) {
+      throw new ConfigurationError(
+        name,
+        (options as Record<string, unknown>)[name],
+        `unknown option; known ${what} options are ${[...names].join(', ')}`,
+      );
+    }
+  }
+}
+
+/** An optional boolean: `undefined` or `true`/`false`. */
+export function optionalBoolean(option: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new ConfigurationError(option, value, 'expected true or false');
+  }
+  return value;
+}

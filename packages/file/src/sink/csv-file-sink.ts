@@ -1,6 +1,5 @@
-import { ConfigurationError } from '@dstream/core';
+import { ConfigurationError, requireKnownOptions } from '@dstream/core';
 import { formatCsvField, resolveDelimiter, type CsvOptions } from '../format/csv-syntax.js';
-import { requireKnownOptions } from '../option-validation.js';
 import { FileSink, type FileSinkOptions } from './file-sink.js';
 
 /** Settings of {@link csvFileSink}. */

@@ -1,4 +1,4 @@
-import { requireKnownOptions } from '../option-validation.js';
+import { requireKnownOptions } from '@dstream/core';
 import { FileSink, type FileSinkOptions } from './file-sink.js';
 
 /** Settings of {@link jsonLinesFileSink}. */

@@ -1,5 +1,4 @@
-import { ConfigurationError, formatRecord } from '@dstream/core';
-import { requireKnownOptions } from '../option-validation.js';
+import { ConfigurationError, formatRecord, requireKnownOptions } from '@dstream/core';
 import { FileSink, type FileSinkOptions } from './file-sink.js';
 
 /** Settings of {@link textFileSink}. */

@@ -1,7 +1,14 @@
 import { readdir, open, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import { Batch, systemErrorCode, type Clock, type InputBatch, type InputSource, type Logger } from '@dstream/core';
+import {
+  Batch,
+  systemErrorCode,
+  type Clock,
+  type InputBatch,
+  type InputSource,
+  type Logger,
+} from '@dstream/core';
 import { FileError, messageOf } from '../file-error.js';
 import type { FileRecordReader } from '../format/file-record-reader.js';
 import { isHiddenOrTemporaryFile } from './file-name-filter.js';

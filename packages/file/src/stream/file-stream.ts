@@ -12,6 +12,7 @@ import {
   type Decoder,
   type Duration,
   type StreamingContext,
+  requireKnownOptions,
 } from '@dstream/core';
 import type { FileRecordReader } from '../format/file-record-reader.js';
 import { CsvRecordReader } from '../format/csv-record-reader.js';
@@ -19,7 +20,6 @@ import { resolveDelimiter, type CsvOptions, type CsvRecord } from '../format/csv
 import { LineRecordReader } from '../format/line-record-reader.js';
 import { compileFileNameFilter, type FileNameFilter } from './file-name-filter.js';
 import { FileInputSource } from './file-input-source.js';
-import { requireKnownOptions } from '../option-validation.js';
 
 /**
  * The built-in file formats:

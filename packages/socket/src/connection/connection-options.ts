@@ -1,4 +1,9 @@
-import { ConfigurationError, requireNonEmptyString, requirePositiveInteger } from '@dstream/core';
+import {
+  ConfigurationError,
+  requireNonEmptyString,
+  requirePositiveInteger,
+  resolveReconnectBackoff,
+} from '@dstream/core';
 
 /** How a socket connector connects and reconnects. */
 export interface ConnectionOptions {
@@ -36,38 +41,7 @@ export function resolveConnection(
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new ConfigurationError('port', port, 'expected a whole number from 1 to 65535');
   }
-  const reconnectDelay = requirePositiveInteger('reconnectDelay', options.reconnectDelay ?? 500);
-  const maxReconnectDelay = requirePositiveInteger(
-    'maxReconnectDelay',
-    options.maxReconnectDelay ?? 30_000,
-  );
-  if (maxReconnectDelay < reconnectDelay) {
-    throw new ConfigurationError(
-      'maxReconnectDelay',
-      maxReconnectDelay,
-      `must be at least reconnectDelay (${reconnectDelay} ms)`,
-    );
-  }
+  const { reconnectDelay, maxReconnectDelay } = resolveReconnectBackoff(options);
   const connectTimeout = requirePositiveInteger('connectTimeout', options.connectTimeout ?? 10_000);
   return { host: host as string, port, reconnectDelay, maxReconnectDelay, connectTimeout };
-}
-
-/** Fails unless `options` is an object whose keys are all in `known`; names the first unknown one. */
-export function requireKnownOptions(
-  options: unknown,
-  known: readonly string[],
-  what: string,
-): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigurationError('options', options, `expected an object of ${what} options`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) {
-      throw new ConfigurationError(
-        name,
-        (options as Record<string, unknown>)[name],
-        `unknown option; known ${what} options are ${known.join(', ')}`,
-      );
-    }
-  }
 }

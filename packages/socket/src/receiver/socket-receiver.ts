@@ -1,7 +1,6 @@
 import { createConnection, type Socket } from 'node:net';
-import { Receiver, type ReceiverCapabilities } from '@dstream/core';
+import { ReconnectBackoff, Receiver, type ReceiverCapabilities } from '@dstream/core';
 import type { ResolvedConnection } from '../connection/connection-options.js';
-import { ReconnectBackoff } from '../connection/reconnect-backoff.js';
 import { formatAddress, messageOf, SocketError } from '../socket-error.js';
 import type { RecordFramer } from './record-framer.js';
 
@@ -44,7 +43,7 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
   ) {
     super();
     this.address = formatAddress(connection.host, connection.port);
-    this.backoff = new ReconnectBackoff(connection.reconnectDelay, connection.maxReconnectDelay);
+    this.backoff = new ReconnectBackoff(connection);
   }
 
   /** Connections established since the receiver was created. */

@@ -1,19 +1,19 @@
 import { createConnection, type Socket } from 'node:net';
 import {
+  ReconnectBackoff,
   ConfigurationError,
   formatRecord,
   requireNonNegativeInteger,
   type Sink,
   type SinkWriteContext,
+  requireKnownOptions,
 } from '@dstream/core';
 import {
   CONNECTION_OPTION_NAMES,
-  requireKnownOptions,
   resolveConnection,
   type ConnectionOptions,
   type ResolvedConnection,
 } from '../connection/connection-options.js';
-import { ReconnectBackoff } from '../connection/reconnect-backoff.js';
 import { formatAddress, messageOf, SocketError } from '../socket-error.js';
 
 /** Settings of {@link socketSink}. */
@@ -60,7 +60,7 @@ export class SocketSink<T> implements Sink<T> {
   ) {
     this.address = formatAddress(connection.host, connection.port);
     this.name = `socketSink(${this.address})`;
-    this.backoff = new ReconnectBackoff(connection.reconnectDelay, connection.maxReconnectDelay);
+    this.backoff = new ReconnectBackoff(connection);
   }
 
   /** Whether the sink holds an open connection now. */
