@@ -7,7 +7,8 @@ import { requireFunction, requirePositiveInteger } from '../util/validation.js';
 import type { StatefulComputation } from './dstream-computation.js';
 import type { DStream } from './dstream.js';
 import {
-  readPairsSnapshot,
+  readKeyedSnapshot,
+  keyedPairs,
   stateUnavailableError,
   type KeyedStateSnapshot,
 } from './state-dstream.js';
@@ -151,10 +152,7 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
   snapshotState(): (KeyedStateSnapshot<K, V> & { history: [number, [K, V][]][] }) | undefined {
     const last = this.last;
     if (last === undefined) return undefined;
-    const pairs: [K, V][] = [];
-    for (const partition of last.partitions) {
-      for (let i = 0; i < partition.length; i++) pairs.push(partition[i]);
-    }
+    const pairs = keyedPairs(last.partitions);
     const history = [...this.history].filter(([historyTime]) => historyTime <= last.time);
     return { time: last.time, pairs, history };
   }
@@ -165,11 +163,7 @@ export class ReducedWindowedComputation<K, V> implements StatefulComputation<[K,
       this.last = undefined;
       return;
     }
-    const { time, pairs } = readPairsSnapshot<K, V>(snapshot, this.kind);
-    const partitions: [K, V][][] = Array.from({ length: this.numPartitions }, () => []);
-    for (const pair of pairs) {
-      partitions[partitionOf(pair[0], this.numPartitions)].push([pair[0], pair[1]]);
-    }
+    const { time, partitions } = readKeyedSnapshot<K, V>(snapshot, this.kind, this.numPartitions);
     this.last = { time, partitions };
     const history = (snapshot as { history?: unknown }).history;
     this.history = new Map(Array.isArray(history) ? (history as [number, [K, V][]][]) : []);

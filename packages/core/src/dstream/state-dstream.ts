@@ -130,10 +130,7 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
   snapshotState(): KeyedStateSnapshot<K, S> | undefined {
     const last = this.last;
     if (last === undefined) return undefined;
-    const pairs: [K, S][] = [];
-    for (const partition of last.partitions) {
-      for (let i = 0; i < partition.length; i++) pairs.push(partition[i]);
-    }
+    const pairs = keyedPairs(last.partitions);
     return { time: last.time, pairs };
   }
 
@@ -143,12 +140,7 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
       this.last = undefined;
       return;
     }
-    const { time, pairs } = readPairsSnapshot<K, S>(snapshot, this.kind);
-    const partitions: [K, S][][] = Array.from({ length: this.numPartitions }, () => []);
-    for (const pair of pairs) {
-      partitions[partitionOf(pair[0], this.numPartitions)].push([pair[0], pair[1]]);
-    }
-    this.last = { time, partitions };
+    this.last = readKeyedSnapshot<K, S>(snapshot, this.kind, this.numPartitions);
   }
 
   private async previousState(
@@ -190,10 +182,11 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
  *
  * @internal
  */
-export function readPairsSnapshot<K, S>(
+export function readKeyedSnapshot<K, S>(
   snapshot: unknown,
   kind: string,
-): { time: number; pairs: readonly (readonly [K, S])[] } {
+  numPartitions: number,
+): { time: number; partitions: [K, S][][] } {
   const candidate = snapshot as { time?: unknown; pairs?: unknown };
   if (
     typeof candidate !== 'object' ||
@@ -206,7 +199,24 @@ export function readPairsSnapshot<K, S>(
       `Cannot restore the state of a ${kind} stream: expected { time: number, pairs: [key, value][] }`,
     );
   }
-  return { time: candidate.time, pairs: candidate.pairs as (readonly [K, S])[] };
+  const partitions: [K, S][][] = Array.from({ length: numPartitions }, () => []);
+  for (const pair of candidate.pairs as (readonly [K, S])[]) {
+    partitions[partitionOf(pair[0], numPartitions)].push([pair[0], pair[1]]);
+  }
+  return { time: candidate.time, partitions };
+}
+
+/**
+ * The pairs of keyed partitions as one list, for a snapshot.
+ *
+ * @internal
+ */
+export function keyedPairs<K, S>(partitions: Partitions<[K, S]>): [K, S][] {
+  const pairs: [K, S][] = [];
+  for (const partition of partitions) {
+    for (let i = 0; i < partition.length; i++) pairs.push(partition[i]);
+  }
+  return pairs;
 }
 
 /**
