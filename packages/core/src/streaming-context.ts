@@ -540,6 +540,7 @@ export class StreamingContext {
       await this.awaitIdle();
       await this.writeFinalCheckpoint();
     }
+    await this.receiverTracker.close();
     if (this.blockLog !== undefined) {
       try {
         await (await this.blockLog).close();

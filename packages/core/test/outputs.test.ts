@@ -113,4 +113,38 @@ describe('to(sink)', () => {
       'close',
     ]);
   });
+
+  it('opens again after a failed open, and aborts a batch whose commit fails', async () => {
+    const { ssc, clock } = manualContext();
+    const calls: string[] = [];
+    let opens = 0;
+    const sink: Sink<number> = {
+      guarantee: 'transactional',
+      open() {
+        opens++;
+        if (opens === 1) throw new Error('broker unreachable');
+      },
+      write(records, { batchTime }) {
+        calls.push(`write ${batchTime} [${records.join(',')}]`);
+      },
+      commitBatch({ batchTime }) {
+        if (batchTime === 2000) throw new Error('commit refused');
+        calls.push(`commit ${batchTime}`);
+      },
+      abortBatch({ batchTime }, error) {
+        calls.push(`abort ${batchTime}: ${(error as Error).message}`);
+      },
+    };
+    ssc.queueStream([[1], [2], [3]]).to(sink);
+    ssc.start();
+    await runBatches(ssc, clock, 3);
+    expect(opens).toBe(2);
+    expect(calls).toEqual([
+      'write 2000 [2]',
+      'abort 2000: commit refused',
+      'write 3000 [3]',
+      'commit 3000',
+    ]);
+    await expect(ssc.awaitTermination()).rejects.toThrow(/broker unreachable/);
+  });
 });

@@ -214,6 +214,55 @@ describe('receiver streams', () => {
     expect(receiver.stops).toBe(1);
   });
 
+  it('closes a receiver only after the final batches of a graceful stop were acknowledged', async () => {
+    const { ssc, clock } = manualContext();
+    const events: string[] = [];
+    class ClosingReceiver extends ScriptedReceiver {
+      override onStop(): void {
+        events.push('stop');
+      }
+      override onAcknowledge(block: AcknowledgeableBlock): void {
+        events.push(`ack ${block.ackTokens.join(',')}`);
+      }
+      override onClose(): void {
+        events.push('close');
+      }
+    }
+    const receiver = new ClosingReceiver();
+    receiver.ackOn = 'processed';
+    collect(ssc.receiverStream(receiver));
+    ssc.start();
+    await runBatches(ssc, clock, 1);
+    receiver.store('last', 't-last');
+    await ssc.stop({ graceful: true });
+    expect(events).toEqual(['stop', 'ack t-last', 'close']);
+  });
+
+  it('describes blocks cut from records stored one at a time', async () => {
+    const { ssc, clock } = manualContext();
+    class DescribingReceiver extends ScriptedReceiver {
+      override describeBlock(
+        records: readonly string[],
+        ackTokens: readonly unknown[],
+      ): Record<string, unknown> {
+        return { first: records[0], tokens: ackTokens.length };
+      }
+    }
+    const receiver = new DescribingReceiver();
+    const stream = ssc.receiverStream(receiver);
+    collect(stream);
+    const metadata: unknown[] = [];
+    ssc.addListener({
+      onBatchCompleted: ({ batchInfo }) =>
+        metadata.push(batchInfo.streamIdToInputInfo.get(stream.id)?.metadata),
+    });
+    ssc.start();
+    receiver.store('a', 1);
+    receiver.store('b', 2);
+    await runBatches(ssc, clock, 1);
+    expect(metadata).toMatchObject([{ blocks: [{ numRecords: 2, first: 'a', tokens: 2 }] }]);
+  });
+
   it('calls receiver methods outside a context with a clear error', () => {
     const receiver = new ScriptedReceiver();
     expect(() => receiver.store('x')).toThrow(

@@ -3,9 +3,9 @@ import type { Sink, SinkBatchContext } from '../sink/sink.js';
 import type { StreamingContext } from '../streaming-context.js';
 
 /**
- * Runs a {@link Sink} as an output operation: opens it before the first batch, writes each
- * partition, wraps every batch in the sink's begin/commit/abort hooks, and closes it when the
- * context stops.
+ * Runs a {@link Sink} as an output operation: opens it before the first batch (again after a
+ * failed open), writes each partition, wraps every batch in the sink's begin/commit/abort hooks
+ * (a failed write or commit aborts the batch), and closes it when the context stops.
  */
 export class SinkOutput<T> {
   private opened: Promise<void> | undefined;
@@ -25,7 +25,10 @@ export class SinkOutput<T> {
   /** Writes one batch; bound so it can be passed as an output function. */
   readonly writeBatch = async (batch: Batch<T>, batchTime: number): Promise<void> => {
     const sink = this.sink;
-    this.opened ??= Promise.resolve(sink.open?.());
+    this.opened ??= Promise.resolve(sink.open?.()).catch((error: unknown) => {
+      this.opened = undefined;
+      throw error;
+    });
     await this.opened;
     const batchContext: SinkBatchContext = {
       batchTime,
@@ -41,10 +44,10 @@ export class SinkOutput<T> {
           numPartitions: partitions.length,
         });
       }
+      await sink.commitBatch?.(batchContext);
     } catch (error) {
       await sink.abortBatch?.(batchContext, error);
       throw error;
     }
-    await sink.commitBatch?.(batchContext);
   };
 }

@@ -54,7 +54,8 @@ export class ReceiverSupervisor<T> implements ReceiverContext<T> {
       options,
       clock,
       this.rateLimiter,
-      (records, ackTokens) => this.pushBlock(records, undefined, ackTokens),
+      (records, ackTokens) =>
+        this.pushBlock(records, receiver.describeBlock?.(records, ackTokens), ackTokens),
       (error) => this.reportError(error),
     );
   }
@@ -94,6 +95,16 @@ export class ReceiverSupervisor<T> implements ReceiverContext<T> {
     this.restarting = false;
     await this.stopReceiver();
     await this.blockGenerator.stop();
+  }
+
+  /** Lets the receiver release what it kept for acknowledgements; the context is stopping. */
+  async close(): Promise<void> {
+    try {
+      await this.receiver.onClose?.();
+    } catch (error) {
+      this.recordError(error);
+      this.logger.error({ err: error }, 'onClose of receiver threw');
+    }
   }
 
   /** Tells the receiver that the batch holding these blocks was processed (ackOn 'processed'). */

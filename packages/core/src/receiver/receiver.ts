@@ -47,6 +47,19 @@ export abstract class Receiver<T> {
    */
   onAcknowledge?(block: AcknowledgeableBlock): void | Promise<void>;
 
+  /**
+   * Called once when the context stops, after {@link onStop} and after the final batches were
+   * processed and acknowledged (a graceful stop): release what `onStop` kept open to acknowledge
+   * them, such as the client connection of an `ackOn: 'processed'` receiver.
+   */
+  onClose?(): void | Promise<void>;
+
+  /**
+   * The metadata of a block cut from records stored one at a time with {@link store}, given its
+   * records and their ack tokens in order (offsets, message ids); without it such blocks have none.
+   */
+  describeBlock?(records: readonly T[], ackTokens: readonly unknown[]): BlockMetadata;
+
   /** Binds the receiver to the engine; called by the supervisor before {@link onStart}. */
   attachContext(context: ReceiverContext<T>): void {
     this.context = context;

@@ -80,6 +80,11 @@ export class ReceiverTracker {
     await Promise.all([...this.supervisors.values()].map((supervisor) => supervisor.stop()));
   }
 
+  /** Tells every receiver the context is stopping, after the final acknowledgements. */
+  async close(): Promise<void> {
+    await Promise.all([...this.supervisors.values()].map((supervisor) => supervisor.close()));
+  }
+
   /** Acknowledges the blocks of a processed batch to receivers that wait for processing. */
   async onBatchProcessed(blockIdsByStream: ReadonlyMap<number, readonly string[]>): Promise<void> {
     for (const [streamId, blockIds] of blockIdsByStream) {
