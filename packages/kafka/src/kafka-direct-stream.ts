@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigurationError, type DStream, type StreamingContext } from '@dstream/core';
+import {
+  ConfigurationError,
+  requireKnownOptions,
+  type DStream,
+  type StreamingContext,
+  optionalBoolean,
+} from '@dstream/core';
 import { createKafkaClient } from './kafka-client.js';
 import {
   KAFKA_CLIENT_OPTION_NAMES,
@@ -22,12 +28,9 @@ import type { KafkaRecord } from './kafka-record.js';
 import { KafkaRecordDecoder, resolveRecordDecoder } from './kafka-record-decoder.js';
 import type { OffsetRange } from './offset-range.js';
 import {
-  optionalBoolean,
   optionalNonEmptyString,
   optionalPositiveInteger,
   optionalPositiveNumber,
-  rejectUnknownOptions,
-  requireOptionsObject,
   requireTopics,
 } from './option-validation.js';
 
@@ -119,8 +122,7 @@ export function kafkaDirectStream<K = string, V = string>(
   ssc: StreamingContext,
   options: KafkaDirectStreamOptions<K, V>,
 ): KafkaDirectStream<K, V> {
-  requireOptionsObject('kafkaDirectStream', options);
-  rejectUnknownOptions('kafkaDirectStream', options, OPTION_NAMES);
+  requireKnownOptions(options, OPTION_NAMES, 'kafkaDirectStream');
   const topics = requireTopics('topics', options.topics);
   const groupId = optionalNonEmptyString('groupId', options.groupId);
   const startingOffsets = resolveStartingOffsets(options.startingOffsets, topics, groupId);

@@ -1,6 +1,8 @@
 import {
+  ReconnectBackoff,
   Receiver,
   type AcknowledgeableBlock,
+  type ReconnectBackoffSettings,
   type AckMode,
   type ReceiverCapabilities,
 } from '@dstream/core';
@@ -28,7 +30,7 @@ export interface KafkaReceiverSettings<K, V> {
   readonly fromBeginning: boolean;
   readonly tuning: ResolvedConsumerTuning;
   readonly rebalanceTimeout: number | undefined;
-  readonly reconnectBackoff: { readonly initialDelay: number; readonly maxDelay: number };
+  readonly reconnectBackoff: ReconnectBackoffSettings;
   /** Milliseconds between two blocks (the context's block interval). */
   readonly blockInterval: number;
   /** Records fetched but not yet stored before the consumer is paused. */
@@ -123,11 +125,12 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
   private retired: ConsumerSession<K, V> | undefined;
   private idleCommitRequested = false;
   private idleCommitLoop: Promise<void> | undefined;
-  private failures = 0;
+  private readonly backoff: ReconnectBackoff;
 
   constructor(private readonly settings: KafkaReceiverSettings<K, V>) {
     super();
     this.ackOn = settings.ackOn;
+    this.backoff = new ReconnectBackoff(settings.reconnectBackoff);
   }
 
   override get name(): string {
@@ -224,7 +227,7 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
         onBatch: (batch) => this.onBatch(session, batch),
         onAssigned: (assignment) => {
           session.assign(assignment);
-          this.failures = 0;
+          this.backoff.reset();
         },
         onCrash: (error, willRestart) => {
           if (session !== this.session || session.state !== 'running') return;
@@ -327,7 +330,7 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
             },
             block.tokens,
           );
-          this.failures = 0;
+          this.backoff.reset();
         } catch (error) {
           if (!this.isStopped()) {
             this.restart(
@@ -396,10 +399,7 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
   }
 
   private nextDelay(): number {
-    const { initialDelay, maxDelay } = this.settings.reconnectBackoff;
-    const value = Math.min(maxDelay, initialDelay * 2 ** Math.min(this.failures, 30));
-    this.failures++;
-    return value;
+    return this.backoff.next();
   }
 }
 

@@ -7,6 +7,8 @@ import {
   type SinkBatchContext,
   type SinkGuarantee,
   type SinkWriteContext,
+  requireKnownOptions,
+  optionalBoolean,
 } from '@dstream/core';
 import {
   createKafkaClient,
@@ -26,13 +28,7 @@ import {
 import { directSourceOf } from './kafka-direct-source.js';
 import { KafkaError } from './kafka-error.js';
 import { offsetRangesOf, type OffsetRange } from './offset-range.js';
-import {
-  optionalBoolean,
-  optionalNonEmptyString,
-  optionalPositiveInteger,
-  rejectUnknownOptions,
-  requireOptionsObject,
-} from './option-validation.js';
+import { optionalNonEmptyString, optionalPositiveInteger } from './option-validation.js';
 import {
   resolveHeaders,
   resolveSerializer,
@@ -113,8 +109,7 @@ const OPTION_NAMES = new Set([
  * ```
  */
 export function kafkaSink<T>(options: KafkaSinkOptions<T>): Sink<T> {
-  requireOptionsObject('kafkaSink', options);
-  rejectUnknownOptions('kafkaSink', options, OPTION_NAMES);
+  requireKnownOptions(options, OPTION_NAMES, 'kafkaSink');
   return new KafkaSink<T>(options);
 }
 
@@ -440,10 +435,10 @@ function resolveTransactional(value: unknown): KafkaTransactionalOptions | undef
       'expected { transactionalId, consumerGroupId?, transactionTimeout? }',
     );
   }
-  rejectUnknownOptions(
-    'transactional',
+  requireKnownOptions(
     value,
-    new Set(['transactionalId', 'consumerGroupId', 'transactionTimeout']),
+    ['transactionalId', 'consumerGroupId', 'transactionTimeout'],
+    'kafkaSink transactional',
   );
   const options = value as KafkaTransactionalOptions;
   return {

@@ -1,10 +1,11 @@
 import {
-  ConfigurationError,
   requireNonEmptyString,
   requireOneOf,
   type AckMode,
   type DStream,
   type StreamingContext,
+  requireKnownOptions,
+  resolveReconnectBackoff,
 } from '@dstream/core';
 import {
   KAFKA_CLIENT_OPTION_NAMES,
@@ -24,8 +25,6 @@ import { KafkaReceiver } from './kafka-receiver.js';
 import {
   optionalPositiveInteger,
   optionalPositiveNumber,
-  rejectUnknownOptions,
-  requireOptionsObject,
   requireTopics,
 } from './option-validation.js';
 
@@ -49,7 +48,10 @@ export interface KafkaStreamOptions<K = string, V = string>
   /** Milliseconds the group waits for members to re-join during a rebalance (client default 60 000). */
   readonly rebalanceTimeout?: number;
   /** Delay before reconnecting after a failure, doubling per failure up to the maximum. */
-  readonly reconnectBackoff?: { readonly initialDelay?: number; readonly maxDelay?: number };
+  /** Milliseconds before restarting after a failure (default 1000); doubles up to `maxReconnectDelay`. */
+  readonly reconnectDelay?: number;
+  /** The longest delay between restarts, in milliseconds (default 30 000). */
+  readonly maxReconnectDelay?: number;
   /**
    * Records fetched but not yet stored before the consumer pauses its partitions (default
    * 10 000); it resumes when half of them are stored.
@@ -66,7 +68,8 @@ const OPTION_NAMES = new Set([
   'autoOffsetReset',
   'maxRate',
   'rebalanceTimeout',
-  'reconnectBackoff',
+  'reconnectDelay',
+  'maxReconnectDelay',
   'maxBufferedRecords',
 ]);
 
@@ -86,8 +89,7 @@ export function kafkaStream<K = string, V = string>(
   ssc: StreamingContext,
   options: KafkaStreamOptions<K, V>,
 ): DStream<KafkaRecord<K, V>> {
-  requireOptionsObject('kafkaStream', options);
-  rejectUnknownOptions('kafkaStream', options, OPTION_NAMES);
+  requireKnownOptions(options, OPTION_NAMES, 'kafkaStream');
   const client = resolveKafkaClientOptions(options, ssc.logger);
   const ackOn =
     options.ackOn === undefined
@@ -108,7 +110,10 @@ export function kafkaStream<K = string, V = string>(
     fromBeginning: resolveAutoOffsetReset(options.autoOffsetReset) === 'earliest',
     tuning: resolveConsumerTuning(options, undefined),
     rebalanceTimeout: optionalPositiveInteger('rebalanceTimeout', options.rebalanceTimeout),
-    reconnectBackoff: resolveBackoff(options.reconnectBackoff),
+    reconnectBackoff: resolveReconnectBackoff({
+      reconnectDelay: options.reconnectDelay ?? 1000,
+      maxReconnectDelay: options.maxReconnectDelay,
+    }),
     blockInterval: ssc.options.blockInterval,
     maxBufferedRecords:
       optionalPositiveInteger('maxBufferedRecords', options.maxBufferedRecords) ?? 10_000,
@@ -117,32 +122,4 @@ export function kafkaStream<K = string, V = string>(
   const stream = ssc.receiverStream(receiver, maxRate === undefined ? {} : { maxRate });
   ssc.onStop(() => receiver.close());
   return stream;
-}
-
-function resolveBackoff(value: KafkaStreamOptions['reconnectBackoff']): {
-  initialDelay: number;
-  maxDelay: number;
-} {
-  if (value === undefined) return { initialDelay: 1000, maxDelay: 30_000 };
-  if (value === null || typeof value !== 'object') {
-    throw new ConfigurationError(
-      'reconnectBackoff',
-      value,
-      'expected an object with initialDelay and maxDelay in milliseconds',
-    );
-  }
-  rejectUnknownOptions('reconnectBackoff', value, new Set(['initialDelay', 'maxDelay']));
-  const initialDelay =
-    optionalPositiveInteger('reconnectBackoff.initialDelay', value.initialDelay) ?? 1000;
-  const maxDelay =
-    optionalPositiveInteger('reconnectBackoff.maxDelay', value.maxDelay) ??
-    Math.max(30_000, initialDelay);
-  if (maxDelay < initialDelay) {
-    throw new ConfigurationError(
-      'reconnectBackoff.maxDelay',
-      maxDelay,
-      `must be at least initialDelay (${initialDelay} ms)`,
-    );
-  }
-  return { initialDelay, maxDelay };
 }

@@ -1,29 +1,5 @@
 import { ConfigurationError, requireNonEmptyString, requirePositiveInteger } from '@dstream/core';
 
-/** Fails on an option name not in `known`: a typo must not be ignored silently. */
-export function rejectUnknownOptions(
-  what: string,
-  options: object,
-  known: ReadonlySet<string>,
-): void {
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) {
-      throw new ConfigurationError(
-        name,
-        (options as Record<string, unknown>)[name],
-        `unknown option of ${what}; known options are ${[...known].join(', ')}`,
-      );
-    }
-  }
-}
-
-/** Fails unless `options` is a plain object. */
-export function requireOptionsObject(what: string, options: unknown): asserts options is object {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigurationError('options', options, `expected an object of ${what} options`);
-  }
-}
-
 /** A non-empty array of distinct, non-empty topic names. */
 export function requireTopics(option: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) {
@@ -52,14 +28,6 @@ export function optionalPositiveInteger(option: string, value: unknown): number 
 /** An optional non-empty string. */
 export function optionalNonEmptyString(option: string, value: unknown): string | undefined {
   return value === undefined ? undefined : requireNonEmptyString(option, value);
-}
-
-/** An optional boolean. */
-export function optionalBoolean(option: string, value: unknown): boolean | undefined {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new ConfigurationError(option, value, 'expected true or false');
-  }
-  return value;
 }
 
 /** An optional positive finite number (rates may be fractional). */

@@ -71,7 +71,8 @@ describe.skipIf(!available)(
         groupId: uniqueName('group'),
         topics: [topic],
         autoOffsetReset: 'earliest',
-        reconnectBackoff: { initialDelay: 200, maxDelay: 400 },
+        reconnectDelay: 200,
+        maxReconnectDelay: 400,
       }).foreachBatch((batch) => {
         for (const r of batch.collect()) seen.push(r.value as string);
       });
@@ -95,7 +96,8 @@ describe.skipIf(!available)(
         brokers: [deadBroker],
         groupId: 'g',
         topics: ['t'],
-        reconnectBackoff: { initialDelay: 100, maxDelay: 200 },
+        reconnectDelay: 100,
+        maxReconnectDelay: 200,
         ...fastFailure,
       }).print();
       ctx.start();

@@ -58,7 +58,7 @@ describe('options are validated when a stream or sink is created', () => {
     [
       'topic',
       { brokers, groupId: 'g', topics: ['t'], topic: 't' },
-      /Invalid topic: "t"; unknown option of kafkaStream; known options are brokers/,
+      /Invalid topic: "t"; unknown option; known kafkaStream options are brokers/,
     ],
     [
       'heartbeatInterval',
@@ -96,14 +96,15 @@ describe('options are validated when a stream or sink is created', () => {
       /Invalid maxRate: 0; expected a positive number/,
     ],
     [
-      'reconnectBackoff.maxDelay',
+      'maxReconnectDelay',
       {
         brokers,
         groupId: 'g',
         topics: ['t'],
-        reconnectBackoff: { initialDelay: 500, maxDelay: 100 },
+        reconnectDelay: 500,
+        maxReconnectDelay: 100,
       },
-      /must be at least initialDelay/,
+      /must be at least reconnectDelay/,
     ],
     [
       'clientLogLevel',
@@ -158,7 +159,7 @@ describe('options are validated when a stream or sink is created', () => {
       { brokers, topics: ['t'], readTimeout: 1.5 },
       /expected a positive whole number/,
     ],
-    ['ackOn', { brokers, topics: ['t'], ackOn: 'stored' }, /unknown option of kafkaDirectStream/],
+    ['ackOn', { brokers, topics: ['t'], ackOn: 'stored' }, /unknown option; known kafkaDirectStream options/],
   ])('kafkaDirectStream rejects a bad %s', (option, options, message) => {
     const error = configurationError(() => kafkaDirectStream(context(), options as never));
     expect(error.option).toBe(option);
