@@ -17,7 +17,7 @@ function run(command, args, options = {}) {
 
 function workspaceDirs() {
   const dirs = [];
-  for (const group of ['packages', 'apps']) {
+  for (const group of ['packages', 'apps', 'examples']) {
     for (const name of readdirSync(join(root, group))) {
       if (existsSync(join(root, group, name, 'package.json'))) dirs.push(join(root, group, name));
     }
@@ -51,6 +51,9 @@ try {
     ? run('pnpm', ['--filter', '@dstream/infra', 'run', 'test:brokers'])
     : 0;
   if (status === 0) status = infraStatus;
+  // Packages that install alone: pack each, install the tarballs with npm, run a tiny pipeline.
+  const packStatus = run('node', ['scripts/pack-install-test.mjs']);
+  if (status === 0) status = packStatus;
 } finally {
   if (brokersUp === 0 || ci) run('bash', ['infra/brokers.sh', 'down']);
 }

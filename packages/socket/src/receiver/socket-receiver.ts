@@ -97,7 +97,7 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
     socket.on('error', (error) => {
       failure = error;
     });
-    socket.once('close', () => this.onClose(socket, connected, failure));
+    socket.once('close', () => this.onSocketClose(socket, connected, failure));
   }
 
   private onData(socket: Socket, chunk: Buffer): void {
@@ -140,7 +140,7 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
     }
   }
 
-  private onClose(socket: Socket, connected: boolean, failure: unknown): void {
+  private onSocketClose(socket: Socket, connected: boolean, failure: unknown): void {
     if (socket !== this.socket || this.stopped) return;
     this.socket = undefined;
     this.paused = false;
