@@ -266,6 +266,54 @@ describe('csvFileSink', () => {
   });
 });
 
+describe('file sinks: writeEmptyBatches', () => {
+  it('with false, leaves no directory for an empty batch and no part file for an empty partition', async () => {
+    const { ssc, clock } = setup();
+    const out = join(folders.root, 'out');
+    ssc
+      .queueStream<{ n: number }>([
+        Batch.fromPartitions([[{ n: 1 }], []]),
+        [],
+        Batch.fromPartitions([[], [{ n: 2 }, { n: 3 }]]),
+      ])
+      .to(jsonLinesFileSink(join(out, 'alerts'), { suffix: 'jsonl', writeEmptyBatches: false }));
+    ssc.start();
+    await runBatches(ssc, clock, 4);
+
+    expect(await list(out)).toEqual([
+      `alerts-${batchTime(1)}.jsonl`,
+      `alerts-${batchTime(3)}.jsonl`,
+    ]);
+    const first = join(out, `alerts-${batchTime(1)}.jsonl`);
+    expect(await list(first)).toEqual(['_SUCCESS', 'part-00000']);
+    expect(await text(join(first, 'part-00000'))).toBe('{"n":1}\n');
+    const third = join(out, `alerts-${batchTime(3)}.jsonl`);
+    expect(await list(third)).toEqual(['_SUCCESS', 'part-00001']);
+    expect(await text(join(third, 'part-00001'))).toBe('{"n":2}\n{"n":3}\n');
+  });
+
+  it('with false and used directly, commits a batch once all partitions are written, empty ones included', async () => {
+    const out = join(folders.root, 'direct');
+    const sink = csvFileSink<{ a: number }>(join(out, 'rows'), {
+      columns: ['a'],
+      writeEmptyBatches: false,
+    });
+    const part = (batchTimeMs: number, partition: number) => ({
+      batchTime: batchTimeMs,
+      partition,
+      numPartitions: 2,
+    });
+    await sink.write([], part(1000, 0));
+    await sink.write([], part(1000, 1));
+    await sink.write([], part(2000, 0));
+    expect(await readdir(out).catch(() => [])).toEqual([]);
+    await sink.write([{ a: 1 }], part(2000, 1));
+    expect(await list(out)).toEqual(['rows-2000']);
+    expect(await list(join(out, 'rows-2000'))).toEqual(['_SUCCESS', 'part-00001']);
+    await sink.close();
+  });
+});
+
 describe('file sinks: validation', () => {
   it('rejects bad options when the sink is created, naming the option', () => {
     const bad: Array<[() => unknown, string]> = [
@@ -273,6 +321,10 @@ describe('file sinks: validation', () => {
       [() => textFileSink('/tmp/x', { suffix: 'a/b' }), 'suffix'],
       [() => textFileSink('/tmp/x', { format: 'upper' as unknown as () => string }), 'format'],
       [() => textFileSink('/tmp/x', { fsync: 1 as unknown as boolean }), 'fsync'],
+      [
+        () => jsonLinesFileSink('/tmp/x', { writeEmptyBatches: 'no' as unknown as boolean }),
+        'writeEmptyBatches',
+      ],
       [() => jsonLinesFileSink('/tmp/x', { pretty: true } as object), 'pretty'],
       [() => csvFileSink('/tmp/x', { columns: [] }), 'columns'],
       [() => csvFileSink<{ a: 1 }>('/tmp/x', { columns: ['a', 'a'] }), 'columns'],

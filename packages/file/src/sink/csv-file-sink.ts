@@ -31,7 +31,7 @@ export function csvFileSink<T extends object>(
 ): FileSink<T> {
   requireKnownOptions(
     options,
-    ['columns', 'header', 'delimiter', 'suffix', 'fsync'],
+    ['columns', 'header', 'delimiter', 'suffix', 'fsync', 'writeEmptyBatches'],
     'csvFileSink',
   );
   const columns = options.columns;

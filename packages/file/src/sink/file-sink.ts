@@ -19,6 +19,14 @@ export interface FileSinkOptions {
    * with respect to process crashes.
    */
   readonly fsync?: boolean;
+  /**
+   * Whether a batch without records is written as a directory with empty part files and a
+   * `_SUCCESS` marker, as Spark's `saveAsTextFiles` does (default `true`). With `false`, a batch
+   * without records leaves no directory, and partitions without records leave no part file: a
+   * stream that is empty most of the time (such as alerts) does not add a directory every batch
+   * interval.
+   */
+  readonly writeEmptyBatches?: boolean;
 }
 
 /** How a file sink turns records into text. */
@@ -46,8 +54,19 @@ export class FileSink<T> implements Sink<T> {
   readonly guarantee = 'idempotent' as const;
   readonly name: string;
   private readonly writer: BatchDirectoryWriter;
+  private readonly writeEmptyBatches: boolean;
   /** Batches between beginBatch and commitBatch/abortBatch: committed by the engine. */
   private readonly inBatch = new Set<number>();
+  /**
+   * Without `writeEmptyBatches`, the batches committed by the engine whose directory is started
+   * (by their first partition with records).
+   */
+  private readonly started = new Map<number, Promise<void>>();
+  /**
+   * Without `writeEmptyBatches` and used directly, the partitions without records of each batch
+   * not yet complete, counted as written once the batch has a directory.
+   */
+  private readonly emptyParts = new Map<number, Set<number>>();
 
   constructor(
     kind: string,
@@ -71,6 +90,15 @@ export class FileSink<T> implements Sink<T> {
     const fsync = options.fsync ?? true;
     if (typeof fsync !== 'boolean')
       throw new ConfigurationError('fsync', fsync, 'expected true or false');
+    const writeEmptyBatches = options.writeEmptyBatches ?? true;
+    if (typeof writeEmptyBatches !== 'boolean') {
+      throw new ConfigurationError(
+        'writeEmptyBatches',
+        writeEmptyBatches,
+        'expected true or false',
+      );
+    }
+    this.writeEmptyBatches = writeEmptyBatches;
     this.name = `${kind}(${prefix})`;
     this.writer = new BatchDirectoryWriter(prefix, options.suffix, fsync);
   }
@@ -81,37 +109,98 @@ export class FileSink<T> implements Sink<T> {
   }
 
   async beginBatch(batch: SinkBatchContext): Promise<void> {
-    this.inBatch.add(batch.batchTime);
-    await this.guard(batch.batchTime, () => this.writer.begin(batch.batchTime));
+    const time = batch.batchTime;
+    this.inBatch.add(time);
+    this.started.delete(time);
+    if (this.writeEmptyBatches) {
+      await this.guard(time, () => this.writer.begin(time));
+    } else {
+      // The directory waits for the first records; what an earlier attempt left goes now.
+      await this.writer.abort(time);
+    }
   }
 
   async write(records: readonly T[], context: SinkWriteContext): Promise<void> {
     const time = context.batchTime;
     const engineCommits = this.inBatch.has(time);
+    if (!this.writeEmptyBatches) {
+      if (records.length === 0) {
+        if (!engineCommits) await this.skipEmptyPart(context);
+        return;
+      }
+      if (engineCommits) await this.start(time);
+    }
     try {
       const path = await this.guard(time, () => this.writer.partPath(time, context.partition));
       await this.writePart(path, records, context);
     } catch (error) {
-      if (!engineCommits) await this.writer.abort(time);
+      if (!engineCommits) {
+        this.emptyParts.delete(time);
+        await this.writer.abort(time);
+      }
       throw error;
     }
-    const complete = this.writer.markWritten(time, context.partition, context.numPartitions);
+    let complete = this.writer.markWritten(time, context.partition, context.numPartitions);
+    const empty = this.emptyParts.get(time);
+    if (empty !== undefined) {
+      this.emptyParts.delete(time);
+      for (const partition of empty) {
+        complete = this.writer.markWritten(time, partition, context.numPartitions);
+      }
+    }
     if (complete && !engineCommits) await this.guard(time, () => this.writer.commit(time));
   }
 
   async commitBatch(batch: SinkBatchContext): Promise<void> {
-    this.inBatch.delete(batch.batchTime);
-    await this.guard(batch.batchTime, () => this.writer.commit(batch.batchTime));
+    const time = batch.batchTime;
+    this.inBatch.delete(time);
+    const started = this.started.get(time);
+    this.started.delete(time);
+    if (!this.writeEmptyBatches) {
+      if (started === undefined) return;
+      await started;
+    }
+    await this.guard(time, () => this.writer.commit(time));
   }
 
   async abortBatch(batch: SinkBatchContext): Promise<void> {
     this.inBatch.delete(batch.batchTime);
+    this.started.delete(batch.batchTime);
     await this.writer.abort(batch.batchTime);
   }
 
   async close(): Promise<void> {
     this.inBatch.clear();
+    this.started.clear();
+    this.emptyParts.clear();
     await this.writer.abortAll();
+  }
+
+  /** Starts the directory of a batch the engine commits, once, for its first records. */
+  private start(time: number): Promise<void> {
+    let started = this.started.get(time);
+    if (started === undefined) {
+      started = this.guard(time, () => this.writer.begin(time));
+      this.started.set(time, started);
+    }
+    return started;
+  }
+
+  /**
+   * Counts a partition without records of a batch used directly: written if the batch has a
+   * directory (which it commits once complete), else remembered until one of records comes.
+   */
+  private async skipEmptyPart(context: SinkWriteContext): Promise<void> {
+    const time = context.batchTime;
+    if (this.writer.markWritten(time, context.partition, context.numPartitions)) {
+      this.emptyParts.delete(time);
+      await this.guard(time, () => this.writer.commit(time));
+      return;
+    }
+    const empty = this.emptyParts.get(time) ?? new Set<number>();
+    empty.add(context.partition);
+    if (empty.size >= context.numPartitions) this.emptyParts.delete(time);
+    else this.emptyParts.set(time, empty);
   }
 
   private async writePart(

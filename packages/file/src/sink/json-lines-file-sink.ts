@@ -20,7 +20,7 @@ export function jsonLinesFileSink<T = unknown>(
   prefix: string,
   options: JsonLinesFileSinkOptions = {},
 ): FileSink<T> {
-  requireKnownOptions(options, ['suffix', 'fsync'], 'jsonLinesFileSink');
+  requireKnownOptions(options, ['suffix', 'fsync', 'writeEmptyBatches'], 'jsonLinesFileSink');
   return new FileSink<T>('jsonLinesFileSink', prefix, options, {
     header: undefined,
     encode: encodeJson,

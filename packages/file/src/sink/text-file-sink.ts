@@ -24,7 +24,7 @@ export function textFileSink<T = string>(
   prefix: string,
   options: TextFileSinkOptions<T> = {},
 ): FileSink<T> {
-  requireKnownOptions(options, ['suffix', 'fsync', 'format'], 'textFileSink');
+  requireKnownOptions(options, ['suffix', 'fsync', 'writeEmptyBatches', 'format'], 'textFileSink');
   const format = options.format ?? formatRecord;
   if (typeof format !== 'function')
     throw new ConfigurationError('format', format, 'expected a function (record) => string');
