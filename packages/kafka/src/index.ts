@@ -3,8 +3,8 @@
  * direct stream with exact offset ranges ({@link kafkaDirectStream}) and a sink with batched,
  * idempotent or transactional writes ({@link kafkaSink}).
  */
-export { kafkaStream } from './kafka-stream.js';
-export type { KafkaStreamOptions } from './kafka-stream.js';
+export { kafkaStream, createKafkaReceiver } from './kafka-stream.js';
+export type { KafkaStreamOptions, KafkaReceiverOptions } from './kafka-stream.js';
 export { KafkaReceiver } from './kafka-receiver.js';
 
 export { kafkaDirectStream } from './kafka-direct-stream.js';

@@ -144,10 +144,11 @@ export interface KafkaAdmin {
   listTopics(): Promise<string[]>;
   /** Low and high offsets of every partition of `topic`. */
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
-  /** Committed offsets of `groupId` for every partition of `topics`; `-1` when none. */
+  /**
+   * Committed offsets of `groupId` for every partition of `topics` (`-1` when none); with no
+   * topics, for every partition the group has committed an offset for.
+   */
   committedOffsets(groupId: string, topics: readonly string[]): Promise<TopicPartitionOffset[]>;
-  /** The group's state: `Empty`, `Stable`, `PreparingRebalance`, `Dead`, … */
-  groupState(groupId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -186,12 +187,6 @@ export interface KafkaClient {
   groupConsumer(options: GroupConsumerOptions): GroupConsumer;
   /** A producer, connected on first send. */
   producer(options: ProducerOptions): KafkaProducer;
-  /**
-   * Commits offsets for a group that has no running member (after the member that read them
-   * left): joins the group briefly, commits and leaves. Returns `false`, committing nothing,
-   * when the group has members: the partitions are theirs now.
-   */
-  commitToIdleGroup(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<boolean>;
 }
 
 // ------------------------------------------------------------------ errors
@@ -346,55 +341,6 @@ class KafkajsClient implements KafkaClient {
   producer(options: ProducerOptions): KafkaProducer {
     return new KafkajsProducer(this.kafka, options, this.brokers);
   }
-
-  async commitToIdleGroup(
-    groupId: string,
-    offsets: readonly TopicPartitionOffset[],
-  ): Promise<boolean> {
-    if (offsets.length === 0) return true;
-    const context = { brokers: this.brokers, groupId };
-    const admin = this.admin();
-    try {
-      const state = await admin.groupState(groupId);
-      if (state !== 'Empty' && state !== 'Dead') return false;
-    } finally {
-      await admin.close();
-    }
-    const topics = [...new Set(offsets.map((o) => o.topic))];
-    const consumer = this.kafka.consumer({
-      groupId,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 100,
-    });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics });
-      const joined = new Promise<void>((resolve) => {
-        consumer.on(consumer.events.GROUP_JOIN, () => resolve());
-      });
-      const crashed = new Promise<never>((_, reject) => {
-        consumer.on(consumer.events.CRASH, (event) => reject(event.payload.error));
-      });
-      let commits = 0;
-      consumer.on(consumer.events.COMMIT_OFFSETS, () => {
-        commits++;
-      });
-      const running = consumer.run({ autoCommit: false, eachBatch: async () => {} });
-      // Nothing is to be fetched: pause before the first fetch.
-      consumer.pause(topics.map((topic) => ({ topic })));
-      await Promise.race([Promise.all([joined, running]), crashed]);
-      await consumer.commitOffsets(
-        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
-      );
-      if (commits === 0)
-        throw new Error('the consumer was not running in the group when committing');
-      return true;
-    } catch (error) {
-      throw toKafkaError(error, 'committing offsets after the consumer left the group', context);
-    } finally {
-      await consumer.disconnect().catch(() => {});
-    }
-  }
 }
 
 class KafkajsAdmin implements KafkaAdmin {
@@ -447,18 +393,6 @@ class KafkajsAdmin implements KafkaAdmin {
     }
   }
 
-  async groupState(groupId: string): Promise<string> {
-    try {
-      const { groups } = await (await this.ready()).describeGroups([groupId]);
-      return groups[0]?.state ?? 'Dead';
-    } catch (error) {
-      throw toKafkaError(error, 'describing the consumer group', {
-        brokers: this.brokers,
-        groupId,
-      });
-    }
-  }
-
   async close(): Promise<void> {
     const connected = this.connected;
     this.connected = undefined;
@@ -500,7 +434,12 @@ class KafkajsGroupConsumer implements GroupConsumer {
       maxBytesPerPartition: options.maxBytesPerPartition,
       maxWaitTimeInMs: options.maxWaitTime,
       metadataMaxAge: options.metadataMaxAge,
-      retry: this.retry === undefined ? undefined : { ...this.retry },
+      retry: {
+        ...this.retry,
+        // The client restarts a crashed consumer on its own, even one that crashed because it
+        // was being disconnected (while joining its group, say): never once it is stopping.
+        restartOnFailure: () => Promise.resolve(this.stopping === undefined),
+      },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {

@@ -59,6 +59,13 @@ export interface KafkaDirectStreamSnapshot {
     readonly time: number;
     readonly offsetRanges: readonly OffsetRange[];
   }[];
+  /**
+   * The consumer group a transactional sink commits the stream's offsets to, in the same
+   * transactions as its output (absent otherwise). On recovery the stream resumes from that
+   * group's committed offsets, not from the positions and batches above: a batch whose
+   * transaction committed after this snapshot was taken must not be written again.
+   */
+  readonly transactionalGroupId?: string;
 }
 
 interface PendingBatch {
@@ -107,6 +114,10 @@ export class KafkaDirectSource<K, V> implements InputSource<KafkaRecord<K, V>> {
   private readonly uncommitted = new Map<string, TopicPartitionOffset>();
   private commitsStopped = false;
   private commitsHandedOver = false;
+  /** The group a transactional sink commits this stream's offsets to, with its output. */
+  private transactionalGroupId: string | undefined;
+  /** Set by a restore whose snapshot says offsets were committed with transactions. */
+  private resumeFromTransactions = false;
   private restoredPositions: Map<string, Map<number, bigint>> | undefined;
   private readonly restoredRanges = new Map<number, readonly OffsetRange[]>();
   private started = false;
@@ -256,15 +267,20 @@ export class KafkaDirectSource<K, V> implements InputSource<KafkaRecord<K, V>> {
       for (const [partition, offset] of byPartition)
         positions[topic][String(partition)] = offset.toString();
     }
-    return {
-      positions,
-      batches: this.pending
-        .filter((b) => !b.completed)
-        .map((b) => ({ time: b.time, offsetRanges: b.ranges })),
-    };
+    const batches = this.pending
+      .filter((b) => !b.completed)
+      .map((b) => ({ time: b.time, offsetRanges: b.ranges }));
+    return this.transactionalGroupId === undefined
+      ? { positions, batches }
+      : { positions, batches, transactionalGroupId: this.transactionalGroupId };
   }
 
-  /** Resumes from a snapshot: its pending batches are read again with exactly their ranges. */
+  /**
+   * Resumes from a snapshot: its pending batches are read again with exactly their ranges. When
+   * the snapshot says a transactional sink committed the offsets (`transactionalGroupId`), the
+   * stream resumes instead from that group's committed offsets, which say exactly what output is
+   * committed; partitions the group has no offset for resume from the snapshot.
+   */
   restore(snapshot: KafkaDirectStreamSnapshot): void {
     if (this.started) {
       throw new IllegalStateError(
@@ -296,14 +312,24 @@ export class KafkaDirectSource<K, V> implements InputSource<KafkaRecord<K, V>> {
       }
     }
     this.restoredPositions = positions;
+    if (snapshot.transactionalGroupId !== undefined) {
+      // The previous run's transactions committed the offsets; this run's sink will again.
+      this.transactionalGroupId = snapshot.transactionalGroupId;
+      this.resumeFromTransactions = true;
+      this.commitsHandedOver = true;
+    }
   }
 
-  /** Stops this stream's own commits: a transactional sink commits its offsets instead. */
-  handOverCommits(sinkName: string): void {
+  /**
+   * Stops this stream's own commits: a transactional sink commits its offsets to `groupId`
+   * with its output instead.
+   */
+  handOverCommits(sinkName: string, groupId: string): void {
+    this.transactionalGroupId = groupId;
     if (this.commitsHandedOver) return;
     this.commitsHandedOver = true;
     this.settings.logger.info(
-      { sink: sinkName, groupId: this.settings.groupId },
+      { sink: sinkName, groupId },
       'Offsets of the Kafka direct stream are committed by a transactional sink from now on',
     );
   }
@@ -350,31 +376,45 @@ export class KafkaDirectSource<K, V> implements InputSource<KafkaRecord<K, V>> {
   private async initializePositions(admin: KafkaAdmin): Promise<void> {
     const { settings } = this;
     const offsets = await this.topicOffsets(admin);
+    // After a recovery, the checkpoint's positions and batches decide where the stream resumes,
+    // unless a transactional sink committed the offsets with its output: the group's committed
+    // offsets are then exact, and a checkpoint may predate transactions committed after it.
+    const committedGroup = this.resumeFromTransactions
+      ? this.transactionalGroupId
+      : settings.startingOffsets === 'committed' && this.restoredPositions === undefined
+        ? settings.groupId
+        : undefined;
     let committed = new Map<string, bigint>();
-    if (
-      settings.startingOffsets === 'committed' &&
-      settings.groupId !== undefined &&
-      this.restoredPositions === undefined
-    ) {
-      const entries = await admin.committedOffsets(settings.groupId, settings.topics);
+    if (committedGroup !== undefined) {
+      const entries = await admin.committedOffsets(committedGroup, settings.topics);
       committed = new Map(
         entries
           .filter((e) => BigInt(e.offset) >= 0n)
           .map((e) => [`${e.topic}\u0000${e.partition}`, BigInt(e.offset)]),
       );
     }
+    if (this.resumeFromTransactions && this.restoredRanges.size > 0) {
+      settings.logger.info(
+        { groupId: committedGroup, batches: [...this.restoredRanges.keys()] },
+        'Kafka direct stream resumes from the offsets its transactions committed; the ranges of batches pending in the checkpoint are planned again',
+      );
+      this.restoredRanges.clear();
+    }
     const starting = settings.startingOffsets;
     const resetTo =
       starting === 'earliest' || starting === 'latest' ? starting : settings.autoOffsetReset;
     for (const [topic, partitions] of offsets) {
       for (const { partition, low, high } of partitions) {
+        const key = `${topic}\u0000${partition}`;
+        const restored = this.restoredPositions?.get(topic)?.get(partition);
         const explicit =
-          this.restoredPositions?.get(topic)?.get(partition) ??
-          (typeof settings.startingOffsets === 'object'
+          typeof settings.startingOffsets === 'object'
             ? settings.startingOffsets[topic]?.[partition]
-            : undefined);
+            : undefined;
         const fallback = resetTo === 'earliest' ? BigInt(low) : BigInt(high);
-        let from = explicit ?? committed.get(`${topic}\u0000${partition}`) ?? fallback;
+        let from = this.resumeFromTransactions
+          ? (committed.get(key) ?? restored ?? explicit ?? fallback)
+          : (restored ?? explicit ?? committed.get(key) ?? fallback);
         if (from < BigInt(low) || from > BigInt(high)) {
           settings.logger.warn(
             { topic, partition, offset: from.toString(), low, high },
@@ -531,7 +571,7 @@ export class KafkaDirectSource<K, V> implements InputSource<KafkaRecord<K, V>> {
 
 function isSnapshot(value: unknown): value is KafkaDirectStreamSnapshot {
   if (value === null || typeof value !== 'object') return false;
-  const { positions, batches } = value as Record<string, unknown>;
+  const { positions, batches, transactionalGroupId } = value as Record<string, unknown>;
   if (positions === null || typeof positions !== 'object' || !Array.isArray(batches)) return false;
   const offsets = Object.values(positions as Record<string, unknown>).flatMap((byPartition) =>
     byPartition !== null && typeof byPartition === 'object' ? Object.values(byPartition) : [null],
@@ -544,6 +584,8 @@ function isSnapshot(value: unknown): value is KafkaDirectStreamSnapshot {
         typeof batch === 'object' &&
         typeof (batch as { time?: unknown }).time === 'number' &&
         offsetRangesOf(batch as Record<string, unknown>) !== undefined,
-    )
+    ) &&
+    (transactionalGroupId === undefined ||
+      (typeof transactionalGroupId === 'string' && transactionalGroupId.length > 0))
   );
 }

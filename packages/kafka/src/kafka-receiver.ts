@@ -4,6 +4,7 @@ import {
   type AcknowledgeableBlock,
   type ReconnectBackoffSettings,
   type AckMode,
+  type Logger,
   type ReceiverCapabilities,
 } from '@dstream/core';
 import {
@@ -35,7 +36,8 @@ export interface KafkaReceiverSettings<K, V> {
   readonly blockInterval: number;
   /** Records fetched but not yet stored before the consumer is paused. */
   readonly maxBufferedRecords: number;
-  readonly decoder: KafkaRecordDecoder<K, V>;
+  /** The decoder of fetched records, given the receiver's logger (created at the first start). */
+  readonly createDecoder: (logger: Logger) => KafkaRecordDecoder<K, V>;
 }
 
 /** Milliseconds a stopping receiver waits for the blocks it is storing. */
@@ -51,9 +53,14 @@ interface PendingBlock<K, V> {
   until: bigint;
 }
 
+/**
+ * `running`: fetching and storing. `closing`: stopped (`onStop`), fetching nothing, but still a
+ * member of the group so that the blocks it stored can be committed once acknowledged.
+ * `closed`: left the group.
+ */
 type SessionState = 'running' | 'closing' | 'closed';
 
-/** One consumer incarnation: a group member from `onStart` to `onStop`. */
+/** One consumer incarnation: a group member from `onStart` until `onStop` or `onClose`. */
 class ConsumerSession<K, V> {
   readonly tracks = new PartitionTracks();
   state: SessionState = 'running';
@@ -79,7 +86,27 @@ class ConsumerSession<K, V> {
     // Records of revoked partitions not yet stored are dropped: their new owner reads them.
     this.pending.clear();
     this.buffered = 0;
-    if (this.paused) this.consumer.pause(assignment);
+    if (this.paused || this.state !== 'running') this.consumer.pause(assignment);
+  }
+
+  /** Stops fetching; the consumer stays a member of the group. */
+  stopFetching(): void {
+    this.state = 'closing';
+    clearInterval(this.cutTimer);
+    this.consumer.pause(this.assigned);
+  }
+
+  /** Whether the session has left the group (or been told to). */
+  hasLeft(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Commits what was acknowledged so far, then leaves the group. */
+  async leave(): Promise<void> {
+    if (this.state === 'closed') return;
+    await this.requestCommit();
+    this.state = 'closed';
+    await this.consumer.stop();
   }
 
   /** Commits what became committable, coalescing requests: one commit in flight at a time. */
@@ -117,14 +144,20 @@ class ConsumerSession<K, V> {
  * this member; the new owner reads them again from the last committed offset, so nothing is
  * lost. When the engine takes blocks more slowly than records arrive, the consumer's partitions
  * are paused once `maxBufferedRecords` are waiting and resumed when half of them are stored.
+ *
+ * `onStop` stops fetching and hands over what was fetched. With `ackOn: 'processed'`, while
+ * blocks it stored are still being processed, the consumer stays a member of the group,
+ * fetching nothing, so that their offsets can be committed when the final batches complete
+ * (a graceful stop); it leaves the group in `onClose`, or before a restart joins it again.
  */
 export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
   readonly capabilities: ReceiverCapabilities = { reliable: true, replayable: true, ordered: true };
   private client: KafkaClient | undefined;
+  private decoder: KafkaRecordDecoder<K, V> | undefined;
+  /** The session fetching now, between `onStart` and `onStop`. */
   private session: ConsumerSession<K, V> | undefined;
-  private retired: ConsumerSession<K, V> | undefined;
-  private idleCommitRequested = false;
-  private idleCommitLoop: Promise<void> | undefined;
+  /** A stopped session still a member of the group, committing its last acknowledgements. */
+  private closing: ConsumerSession<K, V> | undefined;
   private readonly backoff: ReconnectBackoff;
 
   constructor(private readonly settings: KafkaReceiverSettings<K, V>) {
@@ -138,9 +171,12 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
   }
 
   onStart(): void {
-    // Blocks of an earlier session are no longer committed: this session reads them again.
-    this.retired?.tracks.revokeAll();
-    this.retired = undefined;
+    // A session kept for its last commits leaves first: this session reads its uncommitted
+    // blocks again, from the committed offsets.
+    const previous = this.closing;
+    this.closing = undefined;
+    previous?.tracks.revokeAll();
+    this.decoder ??= this.settings.createDecoder(this.logger);
     const client = this.clientOf();
     const { settings } = this;
     const consumer = client.groupConsumer({
@@ -159,25 +195,24 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
     this.session = session;
     session.cutTimer = setInterval(() => this.cutBlocks(session), settings.blockInterval);
     session.cutTimer.unref();
-    void this.run(session, client);
+    void this.run(session, client, previous);
   }
 
   async onStop(): Promise<void> {
     const session = this.session;
     if (session === undefined) return;
     this.session = undefined;
-    session.state = 'closing';
-    clearInterval(session.cutTimer);
-    // Store what was fetched, commit what is acknowledged while still a member, then leave.
+    session.stopFetching();
+    // Hand over what was fetched, and commit what is acknowledged already.
     await Promise.race([this.storeAll(session), delay(STOP_WAIT)]);
     await session.requestCommit();
-    session.state = 'closed';
-    await session.consumer.stop();
-    if (session.tracks.hasUncommitted()) {
-      // Acknowledgements may still come (graceful stop): they are committed once the group is idle.
-      this.retired = session;
-      this.requestIdleGroupCommit();
+    if (this.ackOn === 'processed' && session.tracks.hasUncommitted()) {
+      // The batches holding its blocks may still complete (a graceful stop): stay a member of
+      // the group until onClose, or until the next start, to commit them.
+      this.closing = session;
+      return;
     }
+    await session.leave();
   }
 
   override onAcknowledge(block: AcknowledgeableBlock): void {
@@ -190,10 +225,14 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
     }
   }
 
-  /** Called once the context has stopped: waits for the commits of the last acknowledgements. */
-  async close(): Promise<void> {
-    if (this.idleCommitLoop !== undefined) await this.idleCommitLoop;
-    this.retired = undefined;
+  /**
+   * Called once the context has stopped, after the final batches were acknowledged: commits
+   * their offsets and leaves the group.
+   */
+  override async onClose(): Promise<void> {
+    const closing = this.closing;
+    this.closing = undefined;
+    await closing?.leave();
   }
 
   // ------------------------------------------------------------ consuming
@@ -203,9 +242,15 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
     return this.client;
   }
 
-  private async run(session: ConsumerSession<K, V>, client: KafkaClient): Promise<void> {
+  private async run(
+    session: ConsumerSession<K, V>,
+    client: KafkaClient,
+    previous: ConsumerSession<K, V> | undefined,
+  ): Promise<void> {
     const { settings } = this;
     try {
+      // The member of the previous session leaves before this one joins.
+      await previous?.leave();
       const admin = client.admin();
       let existing: string[];
       try {
@@ -240,7 +285,8 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
             );
         },
       });
-      if (session.state !== 'running') await session.consumer.stop();
+      // Stopped while starting: the consumer may have connected after it was told to stop.
+      if (session.hasLeft()) await session.consumer.stop();
     } catch (error) {
       if (session !== this.session || session.state !== 'running') return;
       const kafkaError = toKafkaError(error, 'starting the consumer', {
@@ -260,8 +306,9 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
     const { topic, partition, messages } = batch;
     const records: KafkaRecord<K, V>[] = [];
     try {
-      this.settings.decoder.decode(topic, partition, messages, records);
-      await this.settings.decoder.flushDeadLetters();
+      const decoder = this.decoder!;
+      decoder.decode(topic, partition, messages, records);
+      await decoder.flushDeadLetters();
     } catch (error) {
       // 'fail': the stream stops at this record and retries it, with backoff.
       this.restart(
@@ -361,38 +408,10 @@ export class KafkaReceiver<K, V> extends Receiver<KafkaRecord<K, V>> {
   private acknowledgeRange(range: PendingRange): void {
     const track = range.track;
     if (!track.acknowledge(range)) return;
-    const session = this.session;
-    if (session !== undefined && session.state === 'running' && track.owner === session.tracks) {
-      void session.requestCommit();
-    } else if (this.retired !== undefined && track.owner === this.retired.tracks) {
-      this.requestIdleGroupCommit();
-    }
-  }
-
-  private requestIdleGroupCommit(): void {
-    this.idleCommitRequested = true;
-    this.idleCommitLoop ??= this.runIdleGroupCommits().finally(() => {
-      this.idleCommitLoop = undefined;
-    });
-  }
-
-  private async runIdleGroupCommits(): Promise<void> {
-    while (this.idleCommitRequested) {
-      this.idleCommitRequested = false;
-      const retired = this.retired;
-      if (retired === undefined || this.client === undefined) return;
-      const due = retired.tracks.due();
-      if (due.length === 0) continue;
-      try {
-        if (await this.client.commitToIdleGroup(this.settings.groupId, due)) {
-          retired.tracks.markCommitted(due);
-        } else {
-          // Another member owns the partitions now: it reads them from the committed offsets.
-          retired.tracks.revokeAll();
-          if (this.retired === retired) this.retired = undefined;
-        }
-      } catch (error) {
-        this.reportError(error);
+    // Only the session that stored the block commits it, and only while it is a member.
+    for (const session of [this.session, this.closing]) {
+      if (session !== undefined && track.owner === session.tracks && session.state !== 'closed') {
+        void session.requestCommit();
         return;
       }
     }

@@ -80,6 +80,9 @@ export interface KafkaSinkOptions<T> extends KafkaClientOptions {
   readonly logger?: Logger;
 }
 
+/** Appended to the transactional id: the group whose offset records the last committed batch. */
+const PROGRESS_GROUP_SUFFIX = '.dstream-batches';
+
 const OPTION_NAMES = new Set([
   ...KAFKA_CLIENT_OPTION_NAMES,
   'topic',
@@ -137,6 +140,15 @@ class KafkaSink<T> implements Sink<T> {
   /** Per group, topic and partition: the offset the last committed transaction ended at. */
   private readonly committedUntil = new Map<string, string>();
   private warnedNoGroup = false;
+  /** Transactional: the group whose committed offset records the last batch time committed. */
+  private readonly progressGroupId: string | undefined;
+  /** Transactional: the time of the last batch committed by this transactional id, if any. */
+  private lastCommittedBatchTime: number | undefined;
+  private progressRead: Promise<void> | undefined;
+  /** The current batch was committed by an earlier incarnation: it is not written again. */
+  private skippingBatch = false;
+  /** A topic written in the current batch, which carries its progress marker. */
+  private batchTopic: string | undefined;
 
   constructor(options: KafkaSinkOptions<T>) {
     this.logger = options.logger ?? silentLogger;
@@ -193,6 +205,10 @@ class KafkaSink<T> implements Sink<T> {
     }
     this.compression = options.compression ?? 'none';
     this.transactional = resolveTransactional(options.transactional);
+    this.progressGroupId =
+      this.transactional === undefined
+        ? undefined
+        : `${this.transactional.transactionalId}${PROGRESS_GROUP_SUFFIX}`;
     this.guarantee = this.transactional === undefined ? 'at-least-once' : 'transactional';
     this.name =
       optionalNonEmptyString('name', options.name) ?? `kafka(${this.fixedTopic ?? 'by record'})`;
@@ -210,9 +226,10 @@ class KafkaSink<T> implements Sink<T> {
   }
 
   async write(records: readonly T[], context: SinkWriteContext): Promise<void> {
-    if (records.length === 0) return;
+    if (records.length === 0 || this.skippingBatch) return;
     const batches = this.toMessages(records, context);
     await this.checkTopics(batches);
+    if (this.transactional !== undefined) this.batchTopic ??= batches[0]?.topic;
     const size = this.batchSize;
     for (const { topic, messages } of batches) {
       for (let start = 0; start < messages.length; start += size) {
@@ -231,20 +248,50 @@ class KafkaSink<T> implements Sink<T> {
     }
   }
 
-  beginBatch(): void {
+  async beginBatch(batch: SinkBatchContext): Promise<void> {
     this.transaction = undefined;
+    this.batchTopic = undefined;
+    this.skippingBatch = false;
+    if (this.transactional === undefined) return;
+    // A batch with offset ranges is decided by them: they are committed in the same
+    // transactions, and a direct stream recovers from them.
+    if (carriesOffsetRanges(batch)) return;
+    await this.readProgress();
+    const last = this.lastCommittedBatchTime;
+    if (last !== undefined && batch.batchTime <= last) {
+      this.skippingBatch = true;
+      this.logger.info(
+        { sink: this.name, batchTime: batch.batchTime, lastCommittedBatchTime: last },
+        'Kafka sink skips a batch that its transactional id committed before: it is not written twice',
+      );
+    }
   }
 
   async commitBatch(batch: SinkBatchContext): Promise<void> {
     if (this.transactional === undefined) return;
     try {
+      if (this.skippingBatch) {
+        // Only the transaction that read the progress may be open, with nothing in it.
+        await this.transaction?.commit();
+        this.transaction = undefined;
+        return;
+      }
       const offsets = this.consumedOffsets(batch);
       if (this.transaction === undefined && offsets.size === 0) return;
       const transaction = await this.transactionOf();
       for (const [groupId, groupOffsets] of offsets)
         await transaction.sendOffsets(groupId, groupOffsets);
+      // The batch time, committed with the records: a later incarnation skips this batch.
+      const { batchTopic, progressGroupId } = this;
+      const marked = batchTopic !== undefined && progressGroupId !== undefined;
+      if (marked) {
+        await transaction.sendOffsets(progressGroupId, [
+          { topic: batchTopic, partition: 0, offset: String(batch.batchTime) },
+        ]);
+      }
       await transaction.commit();
       this.transaction = undefined;
+      if (marked) this.lastCommittedBatchTime = batch.batchTime;
       for (const [groupId, groupOffsets] of offsets) {
         for (const o of groupOffsets)
           this.committedUntil.set(`${groupId}\u0000${o.topic}\u0000${o.partition}`, o.offset);
@@ -301,7 +348,31 @@ class KafkaSink<T> implements Sink<T> {
   private async resetProducer(): Promise<void> {
     const producer = this.producer;
     this.producer = undefined;
+    // A new producer may find batches committed meanwhile by another incarnation.
+    this.progressRead = undefined;
     await producer?.close();
+  }
+
+  /**
+   * Reads, once per producer, the time of the last batch this transactional id committed. The
+   * producer first takes over the transactional id, which completes or aborts whatever an
+   * earlier incarnation left unfinished, so what is read is final.
+   */
+  private readProgress(): Promise<void> {
+    this.progressRead ??= (async () => {
+      this.transaction ??= await this.producerOf().beginTransaction();
+      this.admin ??= this.client.admin();
+      let last: number | undefined;
+      for (const { offset } of await this.admin.committedOffsets(this.progressGroupId!, [])) {
+        const time = Number(offset);
+        if (time >= 0 && (last === undefined || time > last)) last = time;
+      }
+      this.lastCommittedBatchTime = last;
+    })().catch((error: unknown) => {
+      this.progressRead = undefined;
+      throw error;
+    });
+    return this.progressRead;
   }
 
   private toMessages(records: readonly T[], context: SinkWriteContext): OutgoingTopicMessages[] {
@@ -398,7 +469,7 @@ class KafkaSink<T> implements Sink<T> {
         }
         continue;
       }
-      directSourceOf(info.metadata)?.handOverCommits(this.name);
+      directSourceOf(info.metadata)?.handOverCommits(this.name, groupId);
       for (const range of ranges)
         out.push({ key: `${groupId}\u0000${range.topic}\u0000${range.partition}`, groupId, range });
     }
@@ -424,6 +495,12 @@ class KafkaSink<T> implements Sink<T> {
     }
     return byGroup;
   }
+}
+
+/** Whether an input of the batch carries offset ranges (a direct stream's batch). */
+function carriesOffsetRanges(batch: SinkBatchContext): boolean {
+  for (const info of batch.inputs.values()) if (offsetRangesOf(info) !== undefined) return true;
+  return false;
 }
 
 function resolveTransactional(value: unknown): KafkaTransactionalOptions | undefined {

@@ -1,6 +1,7 @@
 import {
   requireNonEmptyString,
   requireOneOf,
+  silentLogger,
   type AckMode,
   type DStream,
   type StreamingContext,
@@ -47,7 +48,6 @@ export interface KafkaStreamOptions<K = string, V = string>
   readonly maxRate?: number;
   /** Milliseconds the group waits for members to re-join during a rebalance (client default 60 000). */
   readonly rebalanceTimeout?: number;
-  /** Delay before reconnecting after a failure, doubling per failure up to the maximum. */
   /** Milliseconds before restarting after a failure (default 1000); doubles up to `maxReconnectDelay`. */
   readonly reconnectDelay?: number;
   /** The longest delay between restarts, in milliseconds (default 30 000). */
@@ -59,25 +59,47 @@ export interface KafkaStreamOptions<K = string, V = string>
   readonly maxBufferedRecords?: number;
 }
 
-const OPTION_NAMES = new Set([
+/**
+ * Options of {@link createKafkaReceiver}: those of {@link kafkaStream} without `maxRate` (a
+ * setting of the stream, given to `ssc.receiverStream`), plus the interval at which the
+ * receiver cuts blocks, which {@link kafkaStream} takes from the context.
+ */
+export interface KafkaReceiverOptions<K = string, V = string> extends Omit<
+  KafkaStreamOptions<K, V>,
+  'maxRate'
+> {
+  /**
+   * Milliseconds between two blocks cut from the fetched records (default 200, the context's
+   * default `blockInterval`); set it to the context's `blockInterval`.
+   */
+  readonly blockInterval?: number;
+}
+
+const RECEIVER_OPTION_NAMES: readonly string[] = [
   ...KAFKA_CLIENT_OPTION_NAMES,
   ...KAFKA_CONSUMER_OPTION_NAMES,
   'groupId',
   'topics',
   'ackOn',
   'autoOffsetReset',
-  'maxRate',
   'rebalanceTimeout',
   'reconnectDelay',
   'maxReconnectDelay',
   'maxBufferedRecords',
-]);
+];
+
+const STREAM_OPTION_NAMES = new Set([...RECEIVER_OPTION_NAMES, 'maxRate']);
+const FACTORY_OPTION_NAMES = new Set([...RECEIVER_OPTION_NAMES, 'blockInterval']);
+
+/** The default block interval of a context, used by {@link createKafkaReceiver}. */
+const DEFAULT_BLOCK_INTERVAL = 200;
 
 /**
  * A stream fed by a Kafka consumer-group receiver. Every block interval, the records fetched
  * from each partition become one block whose metadata holds `topic`, `partition`, `fromOffset`,
- * `untilOffset` (exclusive) and `count`. Offsets are committed only after the engine acknowledges a block (see `ackOn`);
- * on a rebalance, blocks of revoked partitions are neither committed by this member nor lost.
+ * `untilOffset` (exclusive) and `count`. Offsets are committed only after the engine
+ * acknowledges a block (see `ackOn`); on a rebalance, blocks of revoked partitions are neither
+ * committed by this member nor lost.
  *
  * @example
  * ```ts
@@ -89,20 +111,49 @@ export function kafkaStream<K = string, V = string>(
   ssc: StreamingContext,
   options: KafkaStreamOptions<K, V>,
 ): DStream<KafkaRecord<K, V>> {
-  requireKnownOptions(options, OPTION_NAMES, 'kafkaStream');
-  const client = resolveKafkaClientOptions(options, ssc.logger);
+  requireKnownOptions(options, STREAM_OPTION_NAMES, 'kafkaStream');
+  const maxRate = optionalPositiveNumber('maxRate', options.maxRate);
+  const receiver = buildReceiver<K, V>(options, ssc.options.blockInterval);
+  return ssc.receiverStream(receiver, maxRate === undefined ? {} : { maxRate });
+}
+
+/**
+ * The receiver behind {@link kafkaStream}, validated and not yet started, for
+ * `ssc.receiverStream(receiver, { maxRate })`: use it to keep a handle on the receiver, or to
+ * run it where no context is at hand when it is created (the receiver conformance suite).
+ *
+ * @example
+ * ```ts
+ * const ssc = new StreamingContext({ batchInterval: seconds(1), blockInterval: 100 });
+ * const receiver = createKafkaReceiver({ brokers, groupId: 'billing', topics: ['orders'], blockInterval: 100 });
+ * const orders = ssc.receiverStream(receiver, { maxRate: 5000 });
+ * ```
+ */
+export function createKafkaReceiver<K = string, V = string>(
+  options: KafkaReceiverOptions<K, V>,
+): KafkaReceiver<K, V> {
+  requireKnownOptions(options, FACTORY_OPTION_NAMES, 'createKafkaReceiver');
+  const blockInterval =
+    optionalPositiveInteger('blockInterval', options.blockInterval) ?? DEFAULT_BLOCK_INTERVAL;
+  return buildReceiver<K, V>(options, blockInterval);
+}
+
+function buildReceiver<K, V>(
+  options: KafkaReceiverOptions<K, V>,
+  blockInterval: number,
+): KafkaReceiver<K, V> {
+  // The client's logs go to the receiver's logger once it runs in a context.
+  const client = resolveKafkaClientOptions(options, silentLogger);
   const ackOn =
     options.ackOn === undefined
       ? 'processed'
       : requireOneOf('ackOn', options.ackOn, ['stored', 'processed'] as const);
-  const maxRate = optionalPositiveNumber('maxRate', options.maxRate);
-  const decoder = new KafkaRecordDecoder<K, V>(
-    resolveRecordDecoder<K>('keyDecoder', options.keyDecoder),
-    resolveRecordDecoder<V>('valueDecoder', options.valueDecoder),
-    options.onDecodeError ?? 'fail',
-    ssc.logger,
-  );
-  const receiver = new KafkaReceiver<K, V>({
+  const keyDecoder = resolveRecordDecoder<K>('keyDecoder', options.keyDecoder);
+  const valueDecoder = resolveRecordDecoder<V>('valueDecoder', options.valueDecoder);
+  const onDecodeError = options.onDecodeError ?? 'fail';
+  // Checks the policy now; the receiver decodes with its own logger once it runs.
+  void new KafkaRecordDecoder<K, V>(keyDecoder, valueDecoder, onDecodeError, silentLogger);
+  return new KafkaReceiver<K, V>({
     client,
     groupId: requireNonEmptyString('groupId', options.groupId),
     topics: requireTopics('topics', options.topics),
@@ -114,12 +165,10 @@ export function kafkaStream<K = string, V = string>(
       reconnectDelay: options.reconnectDelay ?? 1000,
       maxReconnectDelay: options.maxReconnectDelay,
     }),
-    blockInterval: ssc.options.blockInterval,
+    blockInterval,
     maxBufferedRecords:
       optionalPositiveInteger('maxBufferedRecords', options.maxBufferedRecords) ?? 10_000,
-    decoder,
+    createDecoder: (logger) =>
+      new KafkaRecordDecoder<K, V>(keyDecoder, valueDecoder, onDecodeError, logger),
   });
-  const stream = ssc.receiverStream(receiver, maxRate === undefined ? {} : { maxRate });
-  ssc.onStop(() => receiver.close());
-  return stream;
 }

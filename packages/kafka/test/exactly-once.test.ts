@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { StreamingContext, type OutputOperationInfo } from '@dstream/core';
 import { requireBroker } from '../../../infra/test-support/brokers.mjs';
@@ -124,6 +127,80 @@ describe.skipIf(!available)(
       // The aborted writes are in the log: a read_uncommitted consumer sees them twice.
       const everything = await readAll(output, false);
       expect(everything.length).toBeGreaterThan(90);
+    });
+
+    it('recovers from a checkpoint older than its last committed transactions without writing their batches again', async () => {
+      const input = await createTopic(2);
+      const output = await createTopic(1);
+      const groupId = uniqueName('group');
+      const transactionalId = uniqueName('tx');
+      const checkpointDir = await mkdtemp(join(tmpdir(), 'dstream-kafka-eos-'));
+      await produce(input, numbered('m', 60, 2));
+      const withRecords: number[] = [];
+
+      /** 3 records per partition per batch, a checkpoint after every batch, all of them kept. */
+      function application(): StreamingContext {
+        const ctx = new StreamingContext({
+          batchInterval: 300,
+          checkpointDir,
+          checkpointInterval: 300,
+          checkpointRetention: 1000,
+        });
+        kafkaDirectStream(ctx, {
+          brokers,
+          topics: [input],
+          groupId,
+          autoOffsetReset: 'earliest',
+          maxRatePerPartition: 10,
+        })
+          .map((r) => r.value as string)
+          .to(kafkaSink<string>({ brokers, topic: output, transactional: { transactionalId } }));
+        ctx.addListener({
+          onBatchCompleted: ({ batchInfo }) => {
+            if (batchInfo.numRecords > 0) withRecords.push(batchInfo.batchTime);
+          },
+        });
+        return ctx;
+      }
+      const committedTotal = async (): Promise<bigint> =>
+        [...(await committedOffsets(groupId, input)).values()]
+          .filter((offset) => offset > 0n)
+          .reduce((a, b) => a + b, 0n);
+
+      try {
+        ssc = await StreamingContext.getOrCreate(checkpointDir, application);
+        ssc.start();
+        await waitFor(async () => withRecords.length >= 4 && (await committedTotal()) >= 24n, {
+          message: 'four batches with records committed',
+        });
+        await ssc.stop();
+        ssc = undefined;
+
+        // As after a crash between a batch's transaction commit and the checkpoint after it: the
+        // newest checkpoints are missing, the latest one left predates two committed batches.
+        const before = withRecords[withRecords.length - 2];
+        for (const name of await readdir(checkpointDir)) {
+          const time = /^checkpoint-(\d+)$/.exec(name)?.[1];
+          if (time !== undefined && Number(time) >= before) await rm(join(checkpointDir, name));
+        }
+
+        ssc = await StreamingContext.getOrCreate(checkpointDir, application);
+        ssc.start();
+        await waitFor(async () => (await committedTotal()) === 60n, {
+          message: 'all input offsets committed after the recovery',
+        });
+        await ssc.stop();
+        ssc = undefined;
+
+        const committed = await readAll(output, true);
+        expect(committed.map((m) => m.value).sort()).toEqual(
+          numbered('m', 60)
+            .map((m) => m.value)
+            .sort(),
+        );
+      } finally {
+        await rm(checkpointDir, { recursive: true, force: true });
+      }
     });
   },
 );

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, ManualClock, StreamingContext, deadLetter } from '@dstream/core';
-import { kafkaDirectStream, kafkaSink, kafkaStream } from '../src/index.js';
+import { createKafkaReceiver, kafkaDirectStream, kafkaSink, kafkaStream } from '../src/index.js';
 
 const brokers = ['127.0.0.1:9092'];
 
@@ -159,7 +159,11 @@ describe('options are validated when a stream or sink is created', () => {
       { brokers, topics: ['t'], readTimeout: 1.5 },
       /expected a positive whole number/,
     ],
-    ['ackOn', { brokers, topics: ['t'], ackOn: 'stored' }, /unknown option; known kafkaDirectStream options/],
+    [
+      'ackOn',
+      { brokers, topics: ['t'], ackOn: 'stored' },
+      /unknown option; known kafkaDirectStream options/,
+    ],
   ])('kafkaDirectStream rejects a bad %s', (option, options, message) => {
     const error = configurationError(() => kafkaDirectStream(context(), options as never));
     expect(error.option).toBe(option);
@@ -229,5 +233,45 @@ describe('options are validated when a stream or sink is created', () => {
     });
     expect(received.id).not.toBe(direct.id);
     expect(direct.offsetRangesAt(1000)).toBeUndefined();
+  });
+
+  it('createKafkaReceiver validates like kafkaStream, takes the block interval and leaves maxRate to the stream', () => {
+    const receiver = createKafkaReceiver({
+      brokers,
+      groupId: 'g',
+      topics: ['t'],
+      ackOn: 'stored',
+      blockInterval: 100,
+    });
+    expect(receiver.ackOn).toBe('stored');
+    expect(receiver.capabilities).toEqual({ reliable: true, replayable: true, ordered: true });
+    expect(createKafkaReceiver({ brokers, groupId: 'g', topics: ['t'] }).ackOn).toBe('processed');
+    // Not started: a context runs it through receiverStream, with the stream's maxRate.
+    const stream = context().receiverStream(receiver, { maxRate: 100 });
+    expect(stream.id).toBeGreaterThanOrEqual(0);
+
+    expect(
+      configurationError(() =>
+        createKafkaReceiver({ brokers, groupId: 'g', topics: ['t'], blockInterval: 0 }),
+      ).option,
+    ).toBe('blockInterval');
+    expect(
+      configurationError(() =>
+        createKafkaReceiver({ brokers, groupId: 'g', topics: ['t'], maxRate: 10 } as never),
+      ).message,
+    ).toMatch(/maxRate/);
+    expect(
+      configurationError(() => createKafkaReceiver({ brokers, groupId: '', topics: ['t'] })).option,
+    ).toBe('groupId');
+    expect(
+      configurationError(() =>
+        kafkaStream(ssc, {
+          brokers,
+          groupId: 'g',
+          topics: ['t'],
+          blockInterval: 50,
+        } as never),
+      ).message,
+    ).toMatch(/blockInterval/);
   });
 });

@@ -1,8 +1,16 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { StreamingContext } from '@dstream/core';
+import { ManualClock, StreamingContext } from '@dstream/core';
 import { requireBroker } from '../../../infra/test-support/brokers.mjs';
 import { kafkaSink } from '../src/index.js';
-import { brokers, closeHelpers, createTopic, readAll, waitFor } from './helpers.js';
+import {
+  brokers,
+  closeHelpers,
+  committedOffsets,
+  createTopic,
+  readAll,
+  uniqueName,
+  waitFor,
+} from './helpers.js';
 
 const available = await requireBroker('kafka', 'kafka sink');
 
@@ -91,5 +99,38 @@ describe.skipIf(!available)('kafkaSink', () => {
     expect(error?.cause?.message).toMatch(
       /could not serialize the value of record 1 .*'string' serializes strings/,
     );
+  });
+
+  it('transactional: a batch without offset ranges that its transactional id committed before is not written again, later ones are', async () => {
+    const topic = await createTopic(2);
+    const transactionalId = uniqueName('tx');
+    /** Runs the batches at 1000, 2000, … ms through a new transactional sink, as a new process. */
+    async function run(batches: string[][]): Promise<void> {
+      const clock = new ManualClock(0);
+      ssc = new StreamingContext({ batchInterval: 1000, clock });
+      ssc
+        .queueStream(batches)
+        .to(kafkaSink<string>({ brokers, topic, transactional: { transactionalId } }));
+      ssc.start();
+      clock.advance(1000 * batches.length);
+      await ssc.awaitIdle();
+      await ssc.stop();
+      ssc = undefined;
+    }
+
+    await run([['a1', 'a2'], ['b1']]);
+    // Recovered batches keep their times: 1000 and 2000 were committed, 3000 was not.
+    await run([['a1', 'a2'], ['b1'], ['c1', 'c2']]);
+
+    expect((await readAll(topic)).map((m) => m.value).sort()).toEqual([
+      'a1',
+      'a2',
+      'b1',
+      'c1',
+      'c2',
+    ]);
+    // The time of the last committed batch, committed in its transaction to the progress group.
+    const progress = await committedOffsets(`${transactionalId}.dstream-batches`, topic);
+    expect(progress.get(0)).toBe(3000n);
   });
 });

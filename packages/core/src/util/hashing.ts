@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import { encodeCompositeKey, isPrimitiveKey } from './key-encoding.js';
 
 /** FNV-1a over the UTF-16 code units of a string: fast, stable across runs and processes. */
@@ -42,12 +43,20 @@ export function partitionOf(key: unknown, numPartitions: number): number {
 
 /** CRC-32 (IEEE) of a byte array, for framing write-ahead log and checkpoint records. */
 export function crc32(bytes: Uint8Array): number {
+  if (nativeCrc32 !== undefined) return nativeCrc32(bytes);
   let crc = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) {
     crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   }
   return (crc ^ 0xffffffff) >>> 0;
 }
+
+/**
+ * zlib's CRC-32 (Node 20.15 and later): the same values, several times faster than the table,
+ * which matters on the write-ahead log's path, where every received byte is checksummed.
+ */
+const nativeCrc32: ((bytes: Uint8Array) => number) | undefined =
+  typeof zlib.crc32 === 'function' ? (bytes) => zlib.crc32(bytes) : undefined;
 
 const CRC_TABLE: Uint32Array = (() => {
   const table = new Uint32Array(256);
