@@ -6,6 +6,12 @@ export interface PipelineWorkspace {
   readonly checkpointDir: string;
 }
 
+/** How fast a pipeline produces its input. */
+export interface FeedPace {
+  /** Milliseconds over which to spread the input. */
+  readonly duration: number;
+}
+
 /** What the verification found. */
 export interface PipelineOutcome {
   /** Every input record, as a string. */
@@ -30,13 +36,19 @@ export interface CrashPipeline {
   readonly brokers: readonly ('kafka' | 'mosquitto' | 'pubsub')[];
   /** Prepares the workspace before the first child starts (topics, directories). */
   prepare(workspace: PipelineWorkspace): Promise<void>;
-  /** Produces the whole input, spread over a few seconds; resolves when all of it is produced. */
-  feed(workspace: PipelineWorkspace): Promise<void>;
+  /**
+   * Produces the whole input, spread evenly over about `pace.duration` milliseconds (the time the
+   * kills take, so that they land while input is flowing); resolves when all of it is produced.
+   */
+  feed(workspace: PipelineWorkspace, pace: FeedPace): Promise<void>;
   /** Whether the output reflects all the input (checked after the last restart). */
   isComplete(workspace: PipelineWorkspace): Promise<boolean>;
   /** Reads the input and the output for comparison. */
   collect(workspace: PipelineWorkspace): Promise<PipelineOutcome>;
-  /** Releases what prepare created (clients). */
+  /**
+   * Removes what prepare created outside the workspace (topics, broker sessions) after a run that
+   * kept its guarantee; a failed run keeps them, with its workspace, for inspection.
+   */
   cleanup?(workspace: PipelineWorkspace): Promise<void>;
   /** The child process: runs the streaming program until SIGTERM (graceful) or SIGKILL. */
   run(workspace: PipelineWorkspace): Promise<void>;

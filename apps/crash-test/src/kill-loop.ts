@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RUNNING_MESSAGE } from './child-signals.js';
 import type { CrashPipeline, PipelineWorkspace } from './crash-pipeline.js';
 
 /** A small seeded generator, so a run's kill moments can be repeated with `--seed`. */
@@ -15,6 +16,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** The shortest time over which a pipeline's input is produced, in milliseconds. */
+const MINIMUM_FEED_DURATION = 5000;
+
 /** Settings of one crash run. */
 export interface KillLoopOptions {
   readonly kills: number;
@@ -27,22 +31,34 @@ export interface KillLoopOptions {
   readonly completionTimeout: number;
 }
 
+/** How a crash run ended. */
+export interface RunResult {
+  /** Whether the output reflected all the input within the completion timeout. */
+  readonly complete: boolean;
+}
+
 /**
- * Feeds the pipeline's input while starting its child process and killing it with SIGKILL at
- * random moments `kills` times; then starts it once more, waits until the output reflects all
- * the input, and stops it with SIGTERM (a graceful stop).
+ * Feeds the pipeline's input (spread over the expected time of the kills, at least 5 s) while
+ * starting its child process and killing it with SIGKILL at random moments `kills` times; then
+ * starts it once more, waits until the output reflects all the input (or the completion timeout
+ * passes, when input was most likely lost), and stops it with SIGTERM (a graceful stop, which
+ * must succeed).
  */
 export async function runWithKills(
   pipeline: CrashPipeline,
   workspace: PipelineWorkspace,
   options: KillLoopOptions,
-): Promise<void> {
+): Promise<RunResult> {
   await pipeline.prepare(workspace);
-  const feeding = pipeline.feed(workspace);
+  // The input flows while the kills happen: spread over their expected total time.
+  const [shortest, longest] = options.lifetime;
+  const duration = Math.max(MINIMUM_FEED_DURATION, (options.kills * (shortest + longest)) / 2);
+  const feeding = pipeline.feed(workspace, { duration });
+  // A failure to feed is reported where the feeding is awaited, not as an unhandled rejection.
+  feeding.catch(() => {});
   const log = join(workspace.directory, 'child.log');
   for (let kill = 0; kill < options.kills; kill++) {
     const child = startChild(pipeline, workspace, options.childScript, log);
-    const [shortest, longest] = options.lifetime;
     await Promise.race([sleep(shortest + options.random() * (longest - shortest)), child.exited]);
     if (child.process.exitCode !== null)
       throw await childFailure(
@@ -56,6 +72,9 @@ export async function runWithKills(
   await feeding;
   const child = startChild(pipeline, workspace, options.childScript, log);
   const deadline = Date.now() + options.completionTimeout;
+  if (!(await child.running)) {
+    throw await childFailure(pipeline, log, `exited with ${child.process.exitCode} before running`);
+  }
   while (!(await pipeline.isComplete(workspace))) {
     if (child.process.exitCode !== null)
       throw await childFailure(
@@ -64,15 +83,22 @@ export async function runWithKills(
         `exited with ${child.process.exitCode} before finishing`,
       );
     if (Date.now() > deadline) {
-      child.process.kill('SIGKILL');
-      throw await childFailure(
-        pipeline,
-        log,
-        `did not process all input within ${options.completionTimeout} ms`,
-      );
+      // Most likely input was lost: stop the child and let the comparison say what is missing.
+      await stopGracefully(pipeline, child, log);
+      return { complete: false };
     }
     await sleep(250);
   }
+  await stopGracefully(pipeline, child, log);
+  return { complete: true };
+}
+
+/** Sends SIGTERM and checks that the child stops gracefully (exit code 0) within 30 s. */
+async function stopGracefully(
+  pipeline: CrashPipeline,
+  child: RunningChild,
+  log: string,
+): Promise<void> {
   child.process.kill('SIGTERM');
   const stopped = await Promise.race([
     child.exited.then(() => true),
@@ -82,11 +108,20 @@ export async function runWithKills(
     child.process.kill('SIGKILL');
     throw await childFailure(pipeline, log, 'did not stop gracefully within 30 s of SIGTERM');
   }
+  if (child.process.exitCode !== 0) {
+    throw await childFailure(
+      pipeline,
+      log,
+      `exited with ${child.process.exitCode ?? child.process.signalCode} after SIGTERM instead of stopping gracefully`,
+    );
+  }
 }
 
 interface RunningChild {
   readonly process: ChildProcess;
   readonly exited: Promise<void>;
+  /** Resolves `true` once the child's context has started, `false` if it exits first. */
+  readonly running: Promise<boolean>;
 }
 
 function startChild(
@@ -97,12 +132,18 @@ function startChild(
 ): RunningChild {
   const output = createWriteStream(log, { flags: 'a' });
   const child = spawn(process.execPath, [script, pipeline.name, workspace.directory], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   child.stdout?.pipe(output, { end: false });
   child.stderr?.pipe(output, { end: false });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { process: child, exited };
+  const running = new Promise<boolean>((resolve) => {
+    child.on('message', (message) => {
+      if (message === RUNNING_MESSAGE) resolve(true);
+    });
+    void exited.then(() => resolve(false));
+  });
+  return { process: child, exited, running };
 }
 
 async function childFailure(pipeline: CrashPipeline, log: string, what: string): Promise<Error> {

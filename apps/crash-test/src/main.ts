@@ -1,8 +1,10 @@
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { requireBroker } from '@dstream/infra/test-support/brokers';
 import { runWithKills, seededRandom } from './kill-loop.js';
 import { compareRecords } from './multiset.js';
 import { pipelineNamed, pipelines } from './pipelines.js';
@@ -12,16 +14,18 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '3' },
     pipeline: { type: 'string', multiple: true },
     seed: { type: 'string' },
+    keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  console.log(`Usage: pnpm crash-test [--kills N] [--pipeline NAME]... [--seed N]
+  console.log(`Usage: pnpm crash-test [--kills N] [--pipeline NAME]... [--seed N] [--keep]
 
 Runs each pipeline in a child process, kills it with SIGKILL at random moments N times
 (restarting it each time with StreamingContext.getOrCreate), then checks every output record
 against the input and prints one line per pipeline: kills=N lost=L duplicated=D.
+A failed pipeline's workspace (child.log, checkpoint) is kept; --keep keeps every one.
 
 Pipelines: ${pipelines.map((p) => `${p.name} (${p.description}; ${p.guarantee})`).join('\n           ')}`);
   process.exit(0);
@@ -34,30 +38,58 @@ if (!Number.isInteger(kills) || kills < 0) {
 }
 const seed = values.seed === undefined ? Date.now() % 1_000_000 : Number(values.seed);
 const selected = (values.pipeline ?? pipelines.map((p) => p.name)).map(pipelineNamed);
+/** How long the last child may take to reflect all the input in the output, in milliseconds. */
+const COMPLETION_TIMEOUT = 60_000;
 const childScript = fileURLToPath(new URL('./child.js', import.meta.url));
 
 let violated = false;
 for (const pipeline of selected) {
+  // A pipeline whose broker is down is skipped loudly (requireBroker prints why); under CI=true
+  // requireBroker throws instead, and the run fails.
+  let reachable = true;
+  try {
+    for (const broker of pipeline.brokers)
+      reachable &&= await requireBroker(broker, `crash-test pipeline ${pipeline.name}`);
+  } catch (error) {
+    violated = true;
+    console.log(`pipeline=${pipeline.name} kills=${kills} FAILED: ${(error as Error).message}`);
+    continue;
+  }
+  if (!reachable) {
+    console.log(
+      `pipeline=${pipeline.name} SKIPPED: needs ${pipeline.brokers.join(', ')}, not reachable (bash infra/brokers.sh up)`,
+    );
+    continue;
+  }
   const directory = mkdtempSync(join(tmpdir(), `dstream-crash-${pipeline.name}-`));
   const workspace = { directory, checkpointDir: join(directory, 'checkpoint') };
   const started = Date.now();
+  let keep = values.keep;
   try {
-    await runWithKills(pipeline, workspace, {
+    const { complete } = await runWithKills(pipeline, workspace, {
       kills,
       random: seededRandom(seed),
       childScript,
       lifetime: [1200, 3500],
-      completionTimeout: 90_000,
+      completionTimeout: COMPLETION_TIMEOUT,
     });
     const outcome = await pipeline.collect(workspace);
     const comparison = compareRecords(outcome.input, outcome.output);
-    const checks = outcome.checks
-      .map((check) => `${check.name}=${check.ok ? 'ok' : 'MISMATCH'}`)
-      .join(' ');
-    console.log(
-      `pipeline=${pipeline.name} kills=${kills} records=${outcome.input.length} lost=${comparison.lost} duplicated=${comparison.duplicated} unexpected=${comparison.unexpected} ${checks} seed=${seed} seconds=${((Date.now() - started) / 1000).toFixed(1)}`,
-    );
+    const fields = [
+      `pipeline=${pipeline.name}`,
+      `kills=${kills}`,
+      `records=${outcome.input.length}`,
+      `lost=${comparison.lost}`,
+      `duplicated=${comparison.duplicated}`,
+      `unexpected=${comparison.unexpected}`,
+      ...outcome.checks.map((check) => `${check.name}=${check.ok ? 'ok' : 'MISMATCH'}`),
+      ...(complete ? [] : ['complete=no']),
+      `seed=${seed}`,
+      `seconds=${((Date.now() - started) / 1000).toFixed(1)}`,
+    ];
+    console.log(fields.join(' '));
     const broken =
+      !complete ||
       comparison.lost > 0 ||
       comparison.unexpected > 0 ||
       (pipeline.guarantee === 'exactly-once' && comparison.duplicated > 0) ||
@@ -69,13 +101,22 @@ for (const pipeline of selected) {
       );
       for (const check of outcome.checks)
         if (!check.ok) console.log(`  ${check.name}: ${check.detail}`);
-      console.log(`  workspace kept at ${directory}`);
+      if (!complete)
+        console.log(`  the output did not reflect all the input within ${COMPLETION_TIMEOUT} ms`);
+      keep = true;
     }
   } catch (error) {
     violated = true;
+    keep = true;
     console.log(`pipeline=${pipeline.name} kills=${kills} FAILED: ${(error as Error).message}`);
-  } finally {
-    await pipeline.cleanup?.(workspace);
+  }
+  if (keep) {
+    console.log(`  workspace kept at ${directory} (child.log, settings.json, checkpoint)`);
+  } else {
+    await pipeline.cleanup?.(workspace).catch((error: unknown) => {
+      console.log(`  cleanup of ${pipeline.name} failed: ${(error as Error).message}`);
+    });
+    await rm(directory, { recursive: true, force: true });
   }
 }
 process.exit(violated ? 1 : 0);

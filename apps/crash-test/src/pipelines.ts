@@ -1,8 +1,16 @@
 import type { CrashPipeline } from './crash-pipeline.js';
 import { filesStatefulCount } from './pipelines/files-stateful-count.js';
+import { kafkaExactlyOnce } from './pipelines/kafka-exactly-once.js';
+import { mqttDeviceState } from './pipelines/mqtt-device-state.js';
+import { mqttWriteAheadLog } from './pipelines/mqtt-write-ahead-log.js';
 
 /** Every pipeline the crash test knows, by name. */
-export const pipelines: readonly CrashPipeline[] = [filesStatefulCount];
+export const pipelines: readonly CrashPipeline[] = [
+  filesStatefulCount,
+  kafkaExactlyOnce,
+  mqttWriteAheadLog,
+  mqttDeviceState,
+];
 
 /** The pipeline called `name`, or an error listing the known ones. */
 export function pipelineNamed(name: string): CrashPipeline {

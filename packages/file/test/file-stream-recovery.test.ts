@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, StreamingContext, type DStream } from '@dstream/core';
-import { textFileStream } from '../src/index.js';
+import { createFileInputSource, textFileStream } from '../src/index.js';
 import { batchTime, collect, INTERVAL, moveIn, START, tempFolders } from './helpers.js';
 
 let folders: Awaited<ReturnType<typeof tempFolders>>;
@@ -60,5 +60,28 @@ describe('textFileStream recovery from a checkpoint', () => {
       [batchTime(3), ['b']],
       [batchTime(4), []],
     ]);
+  });
+
+  it('gives the batches generated after the checkpoint exactly their files again', async () => {
+    const clock = new ManualClock(START);
+    const ssc = new StreamingContext({ batchInterval: INTERVAL, clock });
+    context = ssc;
+    const first = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
+    await moveIn(folders.staging, folders.watched, 'a.txt', 'a\n', batchTime(1) - 100);
+    await moveIn(folders.staging, folders.watched, 'b.txt', 'b\n', batchTime(2) - 100);
+    first.start();
+    await first.computeBatch(batchTime(1));
+    await first.computeBatch(batchTime(2));
+    // The checkpoint of batch 1 is taken while batch 2 is already generated but not processed.
+    const snapshot = first.snapshot();
+
+    await moveIn(folders.staging, folders.watched, 'c.txt', 'c\n', batchTime(3) - 100);
+    const second = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
+    second.restore(snapshot);
+    second.start();
+    const rerun = await second.computeBatch(batchTime(2));
+    expect(rerun.batch.collect()).toEqual(['b']);
+    const next = await second.computeBatch(batchTime(3));
+    expect(next.batch.collect()).toEqual(['c']);
   });
 });

@@ -2,6 +2,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StreamingContext } from '@dstream/core';
 import { jsonLinesFileSink, textFileStream } from '@dstream/file';
+import { logBatchProgress } from '../batch-progress-log.js';
+import { childLogger } from '../child-logger.js';
+import { announceRunning } from '../child-signals.js';
 import type { CrashPipeline, PipelineOutcome, PipelineWorkspace } from '../crash-pipeline.js';
 import { readBatchDirectories } from '../batch-directories.js';
 
@@ -41,13 +44,13 @@ export const filesStatefulCount: CrashPipeline = {
     await mkdir(outputDir(workspace), { recursive: true });
   },
 
-  async feed(workspace) {
+  async feed(workspace, pace) {
     for (let file = 0; file < FILES; file++) {
       const name = `input-${String(file).padStart(4, '0')}.txt`;
       const temporary = join(workspace.directory, `.${name}`);
       await writeFile(temporary, fileRecords(file).join('\n') + '\n');
       await rename(temporary, join(inputDir(workspace), name));
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await new Promise((resolve) => setTimeout(resolve, pace.duration / FILES));
     }
   },
 
@@ -88,12 +91,14 @@ export const filesStatefulCount: CrashPipeline = {
   },
 
   async run(workspace) {
+    const logger = childLogger();
     const ssc = await StreamingContext.getOrCreate(workspace.checkpointDir, () => {
       const context = new StreamingContext({
         batchInterval: 500,
         checkpointDir: workspace.checkpointDir,
         checkpointInterval: 500,
         stopGracefullyOnShutdown: true,
+        logger,
       });
       const lines = textFileStream(context, inputDir(workspace), { newFilesOnly: false });
       lines.to(jsonLinesFileSink<string>(join(outputDir(workspace), 'records')));
@@ -103,7 +108,9 @@ export const filesStatefulCount: CrashPipeline = {
         .to(jsonLinesFileSink<[string, number]>(join(outputDir(workspace), 'counts')));
       return context;
     });
+    logBatchProgress(ssc, logger);
     ssc.start();
+    announceRunning();
     await ssc.awaitTermination();
   },
 };

@@ -37,6 +37,12 @@ interface ListedFile {
   readonly inode: number;
 }
 
+/** A file a batch took. */
+interface TakenFile {
+  readonly modificationTime: number;
+  readonly batchTime: number;
+}
+
 /** What the batch metadata says about the files of a batch. */
 export type FileBatchMetadata = {
   /** The absolute paths of the files the batch holds, one partition each, in this order. */
@@ -50,8 +56,12 @@ export type FileInputSnapshot = {
   readonly directory: string;
   /** Modification times at or before this were ignored as already there (`null`: none). */
   readonly initialThreshold: number | null;
-  /** Files taken within the remember window: `[path, modification time]`. */
-  readonly taken: readonly (readonly [string, number])[];
+  /**
+   * Files taken within the remember window: `[path, modification time, batch time]`. Batches
+   * generated after the checkpoint's batch run again after a recovery and take exactly these
+   * files again, as Spark's file stream does with its recorded file lists.
+   */
+  readonly taken: readonly (readonly [string, number, number])[];
 };
 
 function isFileInputSnapshot(value: unknown): value is FileInputSnapshot {
@@ -64,9 +74,10 @@ function isFileInputSnapshot(value: unknown): value is FileInputSnapshot {
     snapshot.taken.every(
       (entry) =>
         Array.isArray(entry) &&
-        entry.length === 2 &&
+        entry.length === 3 &&
         typeof entry[0] === 'string' &&
-        typeof entry[1] === 'number',
+        typeof entry[1] === 'number' &&
+        typeof entry[2] === 'number',
     )
   );
 }
@@ -90,8 +101,10 @@ const STAT_CONCURRENCY = 64;
 export class FileInputSource<T> implements InputSource<T> {
   readonly kind = 'fileStream';
   private initialThreshold: number | undefined;
-  /** Files taken recently: path → modification time when taken. */
-  private readonly taken = new Map<string, number>();
+  /** Files taken recently: path → modification time when taken and the batch that took it. */
+  private readonly taken = new Map<string, TakenFile>();
+  /** After a recovery: the files each recorded batch took, given back when it runs again. */
+  private readonly recoveredSelections = new Map<number, string[]>();
 
   constructor(private readonly settings: FileInputSourceSettings<T>) {}
 
@@ -120,7 +133,9 @@ export class FileInputSource<T> implements InputSource<T> {
     return {
       directory: this.settings.directory,
       initialThreshold: this.initialThreshold ?? null,
-      taken: [...this.taken],
+      taken: [...this.taken].map(
+        ([path, file]) => [path, file.modificationTime, file.batchTime] as const,
+      ),
     };
   }
 
@@ -141,16 +156,27 @@ export class FileInputSource<T> implements InputSource<T> {
     }
     this.initialThreshold = snapshot.initialThreshold ?? -Infinity;
     this.taken.clear();
-    for (const [path, modificationTime] of snapshot.taken) this.taken.set(path, modificationTime);
+    this.recoveredSelections.clear();
+    for (const [path, modificationTime, batchTime] of snapshot.taken) {
+      this.taken.set(path, { modificationTime, batchTime });
+      const selection = this.recoveredSelections.get(batchTime);
+      if (selection === undefined) this.recoveredSelections.set(batchTime, [path]);
+      else selection.push(path);
+    }
   }
 
   async computeBatch(time: number): Promise<InputBatch<T>> {
     this.initialThreshold ??= this.settings.newFilesOnly ? this.settings.clock.now() : -Infinity;
     const threshold = Math.max(this.initialThreshold, time - this.settings.rememberDuration);
-    for (const [path, modificationTime] of this.taken) {
-      if (modificationTime <= threshold) this.taken.delete(path);
+    for (const [path, file] of this.taken) {
+      if (file.modificationTime <= threshold && file.batchTime < time) this.taken.delete(path);
     }
-    const candidates = await this.listNewFiles(time, threshold);
+    const recovered = this.recoveredSelections.get(time);
+    this.recoveredSelections.delete(time);
+    const candidates =
+      recovered === undefined
+        ? await this.listNewFiles(time, threshold)
+        : await this.listRecorded(recovered);
     const reader = this.settings.reader;
     const failuresBefore = reader.decodeFailures;
     const partitions: T[][] = [];
@@ -166,7 +192,9 @@ export class FileInputSource<T> implements InputSource<T> {
       read.push(file);
     }
     await reader.pendingDeadLetters();
-    for (const file of read) this.taken.set(file.path, file.modificationTime);
+    for (const file of read) {
+      this.taken.set(file.path, { modificationTime: file.modificationTime, batchTime: time });
+    }
     if (files.length > 0) this.settings.logger.debug({ time, files }, 'File stream took new files');
     const metadata: FileBatchMetadata = {
       files,
@@ -223,6 +251,26 @@ export class FileInputSource<T> implements InputSource<T> {
       (a, b) =>
         a.modificationTime - b.modificationTime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
     );
+    return found;
+  }
+
+  /**
+   * The files a batch took before a recovery, to take them again; a file that is gone is
+   * reported and left out.
+   */
+  private async listRecorded(paths: readonly string[]): Promise<ListedFile[]> {
+    const found: ListedFile[] = [];
+    for (const path of paths) {
+      const info = await statIfPresent(path);
+      if (info === undefined || !info.isFile()) {
+        this.settings.logger.warn(
+          { file: path },
+          'A file taken before the recovery is gone; its records are missing from the batch run again',
+        );
+        continue;
+      }
+      found.push({ path, size: info.size, modificationTime: info.mtimeMs, inode: info.ino });
+    }
     return found;
   }
 
