@@ -75,6 +75,8 @@ export type { ReconnectBackoffSettings } from './util/reconnect-backoff.js';
 
 export { stringDecoder, jsonDecoder, bufferDecoder, resolveDecoder } from './decoding/decoders.js';
 export type { Decoder, DecoderName } from './decoding/decoders.js';
+export { resolvePayloadEncoder } from './decoding/payload-encoders.js';
+export type { PayloadEncoder, PayloadEncoderName } from './decoding/payload-encoders.js';
 export { RecordDecoding, deadLetter } from './decoding/decode-error-policy.js';
 export type {
   DecodeErrorPolicy,

@@ -19,7 +19,5 @@ export type {
 } from './mqtt-stream-options.js';
 export { mqttSink, MqttSink } from './mqtt-sink.js';
 export type { MqttSinkOptions } from './mqtt-sink.js';
-export { resolvePayloadEncoder } from './payload-encoders.js';
-export type { PayloadEncoder, PayloadEncoderName } from './payload-encoders.js';
 export { MqttError } from './mqtt-error.js';
 export type { MqttErrorCode } from './mqtt-error.js';

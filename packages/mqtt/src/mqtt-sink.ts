@@ -5,6 +5,10 @@ import {
   requirePositiveInteger,
   type Sink,
   type SinkWriteContext,
+  resolvePayloadEncoder,
+  type PayloadEncoder,
+  type PayloadEncoderName,
+  requireKnownOptions,
 } from '@dstream/core';
 import {
   connect,
@@ -16,16 +20,10 @@ import {
 import { MqttError, messageOf, redactBrokerUrl } from './mqtt-error.js';
 import type { MqttQos } from './mqtt-message.js';
 import {
-  rejectUnknown,
   requireBrokerUrl,
   requireClientOptions,
   type MqttClientOptions,
 } from './mqtt-stream-options.js';
-import {
-  resolvePayloadEncoder,
-  type PayloadEncoder,
-  type PayloadEncoderName,
-} from './payload-encoders.js';
 
 /** Settings of {@link mqttSink}; `url` and `topic` are required. */
 export interface MqttSinkOptions<T> {
@@ -119,7 +117,7 @@ export class MqttSink<T> implements Sink<T> {
         'expected an object with at least url and topic',
       );
     }
-    rejectUnknown(options, KNOWN_OPTIONS);
+    requireKnownOptions(options, KNOWN_OPTIONS, 'mqttSink');
     const url = requireBrokerUrl('url', options.url);
     this.broker = redactBrokerUrl(url);
     if (typeof options.topic === 'function') {

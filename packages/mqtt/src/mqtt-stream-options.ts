@@ -13,6 +13,7 @@ import {
   type DecodeErrorPolicy,
   type Decoder,
   type DecoderName,
+  requireKnownOptions,
 } from '@dstream/core';
 import { validateTopic, type IClientOptions } from 'mqtt';
 import { redactBrokerUrl } from './mqtt-error.js';
@@ -169,7 +170,7 @@ export function resolveMqttStreamOptions<T>(
       'expected an object with at least url and topics',
     );
   }
-  rejectUnknown(options, KNOWN_OPTIONS);
+  requireKnownOptions(options, KNOWN_OPTIONS, 'mqttStream');
   const url = requireBrokerUrl('url', options.url);
   const topics = requireTopicFilters('topics', options.topics);
   const qos = options.qos ?? 1;
@@ -291,19 +292,6 @@ export function resolveMqttStreamOptions<T>(
     maxRate,
     clientOptions,
   };
-}
-
-/** Fails on an option name that is not in `known`, listing the known ones. */
-export function rejectUnknown(options: object, known: ReadonlySet<string>): void {
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) {
-      throw new ConfigurationError(
-        name,
-        (options as Record<string, unknown>)[name],
-        `unknown option; known options are ${[...known].join(', ')}`,
-      );
-    }
-  }
 }
 
 /** Fails unless `value` is an MQTT broker URL. */

@@ -101,7 +101,7 @@ describe('MQTT stream options', () => {
       'clientOptions.properties.topicAliasMaximum',
       /not supported/,
     ],
-    [{ topic: 'singular' }, 'topic', /unknown option; known options are url, topics/],
+    [{ topic: 'singular' }, 'topic', /unknown option; known mqttStream options are url, topics/],
   ] as const)('rejects %j naming the option %s', (override, option, reason) => {
     const error = rejectionOf({ ...base, ...override });
     expect(error.option).toBe(option);

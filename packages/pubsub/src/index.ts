@@ -20,7 +20,5 @@ export type {
 export type { PubsubClientOptions } from './pubsub-client.js';
 export { pubsubSink, PubsubSink } from './pubsub-sink.js';
 export type { PubsubSinkOptions } from './pubsub-sink.js';
-export { resolvePayloadEncoder } from './payload-encoders.js';
-export type { PayloadEncoder, PayloadEncoderName } from './payload-encoders.js';
 export { PubsubError } from './pubsub-error.js';
 export type { PubsubErrorCode } from './pubsub-error.js';

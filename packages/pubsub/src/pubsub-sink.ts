@@ -5,6 +5,10 @@ import {
   requirePositiveInteger,
   type Sink,
   type SinkWriteContext,
+  resolvePayloadEncoder,
+  type PayloadEncoder,
+  type PayloadEncoderName,
+  requireKnownOptions,
 } from '@dstream/core';
 import type { BatchPublishOptions, Topic } from '@google-cloud/pubsub';
 import { PubsubClientHandle, fullName, type PubsubClientOptions } from './pubsub-client.js';
@@ -15,12 +19,6 @@ import {
   grpcCodeOf,
   messageOf,
 } from './pubsub-error.js';
-import { rejectUnknown } from './pubsub-stream-options.js';
-import {
-  resolvePayloadEncoder,
-  type PayloadEncoder,
-  type PayloadEncoderName,
-} from './payload-encoders.js';
 
 /** Settings of {@link pubsubSink}; `topic` is required. */
 export interface PubsubSinkOptions<T> extends PubsubClientOptions {
@@ -85,7 +83,7 @@ export class PubsubSink<T> implements Sink<T> {
     if (options === null || typeof options !== 'object') {
       throw new ConfigurationError('options', options, 'expected an object with at least topic');
     }
-    rejectUnknown(options, KNOWN_OPTIONS);
+    requireKnownOptions(options, KNOWN_OPTIONS, 'pubsubSink');
     const topic = requireNonEmptyString('topic', options.topic);
     if (topic.startsWith('projects/') && !/^projects\/[^/]+\/topics\/[^/]+$/.test(topic)) {
       throw new ConfigurationError(
@@ -108,9 +106,10 @@ export class PubsubSink<T> implements Sink<T> {
           'expected { maxMessages?, maxMilliseconds?, maxBytes? }',
         );
       }
-      rejectUnknown(
+      requireKnownOptions(
         options.batching,
-        new Set(['maxMessages', 'maxMilliseconds', 'maxBytes']),
+        ['maxMessages', 'maxMilliseconds', 'maxBytes'],
+        'batching',
         'batching.',
       );
       for (const key of ['maxMessages', 'maxMilliseconds', 'maxBytes'] as const) {

@@ -12,6 +12,7 @@ import {
   type DecodeErrorPolicy,
   type Decoder,
   type DecoderName,
+  requireKnownOptions,
 } from '@dstream/core';
 import { validateClientOptions, type PubsubClientOptions } from './pubsub-client.js';
 
@@ -109,7 +110,7 @@ export function resolvePubsubStreamOptions<T>(
       'expected an object with at least subscription',
     );
   }
-  rejectUnknown(options, KNOWN_OPTIONS);
+  requireKnownOptions(options, KNOWN_OPTIONS, 'pubsubStream');
   const subscription = requireNonEmptyString('subscription', options.subscription);
   validateClientOptions(options);
   if (
@@ -131,7 +132,7 @@ export function resolvePubsubStreamOptions<T>(
       'expected { maxMessages?, maxBytes? }',
     );
   }
-  rejectUnknown(flowControl, new Set(['maxMessages', 'maxBytes']), 'flowControl.');
+  requireKnownOptions(flowControl, ['maxMessages', 'maxBytes'], 'flowControl', 'flowControl.');
   const maxMessages = requirePositiveInteger(
     'flowControl.maxMessages',
     flowControl.maxMessages ?? 1000,
@@ -191,19 +192,6 @@ export function resolvePubsubStreamOptions<T>(
     onDecodeError,
     maxRate,
   };
-}
-
-/** Fails on an option name that is not in `known`, listing the known ones. */
-export function rejectUnknown(options: object, known: ReadonlySet<string>, prefix = ''): void {
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) {
-      throw new ConfigurationError(
-        `${prefix}${name}`,
-        (options as Record<string, unknown>)[name],
-        `unknown option; known options are ${[...known].join(', ')}`,
-      );
-    }
-  }
 }
 
 /** Pub/Sub ack deadlines are whole seconds from 10 to 600. */

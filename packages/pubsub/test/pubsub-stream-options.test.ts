@@ -62,7 +62,7 @@ describe('Pub/Sub stream options', () => {
     [{ onDecodeError: 'retry' }, 'onDecodeError', /expected 'fail', 'skip' or deadLetter\(sink\)/],
     [{ pubsub: {} }, 'pubsub', /a PubSub client/],
     [{ projectId: '' }, 'projectId', /non-empty string/],
-    [{ topic: 'orders' }, 'topic', /unknown option; known options are subscription/],
+    [{ topic: 'orders' }, 'topic', /unknown option; known pubsubStream options are subscription/],
   ] as const)('rejects %j naming the option %s', (override, option, reason) => {
     const error = rejectionOf({ subscription: 'orders', ...override });
     expect(error.option).toBe(option);

@@ -57,9 +57,15 @@ export function requireNonEmptyString(option: string, value: unknown): string {
 
 /**
  * Fails unless `options` is a plain object whose keys are all in `known`: a misspelt option
- * must not be ignored silently. `what` names the settings in the message (`'mqttStream'`).
+ * must not be ignored silently. `what` names the settings in the message (`'mqttStream'`);
+ * `prefix` is put before the option's name for nested settings (`'flowControl.'`).
  */
-export function requireKnownOptions(options: unknown, known: Iterable<string>, what: string): void {
+export function requireKnownOptions(
+  options: unknown,
+  known: Iterable<string>,
+  what: string,
+  prefix = '',
+): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ConfigurationError('options', options, `expected an object of ${what} options`);
   }
@@ -67,7 +73,7 @@ export function requireKnownOptions(options: unknown, known: Iterable<string>, w
   for (const name of Object.keys(options)) {
     if (!names.has(name)) {
       throw new ConfigurationError(
-        name,
+        `${prefix}${name}`,
         (options as Record<string, unknown>)[name],
         `unknown option; known ${what} options are ${[...names].join(', ')}`,
       );

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@dstream/core';
+import { ConfigurationError } from '../util/errors.js';
 
 /** The built-in payload encoders by name. */
 export type PayloadEncoderName = 'auto' | 'string' | 'json' | 'buffer';
