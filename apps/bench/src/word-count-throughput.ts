@@ -1,6 +1,6 @@
 import { ManualClock, StreamingContext } from '@dstream/core';
 import type { Benchmark, BenchmarkResult, ResultRow } from './benchmark.js';
-import { medianDuration } from './measure.js';
+import { interleavedMedianDurations, round } from './measure.js';
 
 const VOCABULARY = Array.from({ length: 1000 }, (_, i) => `word${i}`);
 
@@ -65,12 +65,16 @@ export const wordCountThroughput: Benchmark = {
       const repetition = { warmup: size >= 1_000_000 ? 1 : 3, runs: size >= 1_000_000 ? 5 : 9 };
       const expected = handWrittenWordCount(lines);
       const actual = await engineWordCount(lines);
-      if (actual.size !== expected.size || [...expected].some(([word, count]) => actual.get(word) !== count)) {
+      if (
+        actual.size !== expected.size ||
+        [...expected].some(([word, count]) => actual.get(word) !== count)
+      ) {
         throw new Error(`engine and hand-written word counts differ at ${size} lines`);
       }
-      // Interleave the two so that both see the same machine conditions.
-      const loopMs = await medianDuration(repetition, () => void handWrittenWordCount(lines));
-      const engineMs = await medianDuration(repetition, () => engineWordCount(lines).then(() => undefined));
+      const [loopMs, engineMs] = await interleavedMedianDurations(repetition, [
+        () => void handWrittenWordCount(lines),
+        () => engineWordCount(lines).then(() => undefined),
+      ]);
       const loopRate = size / (loopMs / 1000);
       const engineRate = size / (engineMs / 1000);
       const ratio = engineRate / loopRate;
@@ -86,7 +90,16 @@ export const wordCountThroughput: Benchmark = {
       name: this.name,
       title: 'Core throughput: word count',
       rows,
-      goal: { description: 'engine at least 50% of the hand-written loop', met: worst >= 0.5 },
+      goals: [
+        {
+          description: `engine at least 50% of the hand-written loop (worst ${round(worst * 100)}%)`,
+          met: worst >= 0.5,
+        },
+      ],
+      notes: [
+        'Lines of ten words from a 1000-word vocabulary. Engine: a new context on a manual clock, a queue stream holding the lines as one batch, flatMap(split) → map([word, 1]) → reduceByKey(+) → foreachBatch(collect), then stop; the time includes creating, starting and stopping the context. Hand-written: split and count into a Map.',
+        'Each size: the two taken in turn, 3 warm-up rounds then 9 measured (1 and 5 at 1M lines), median of each; garbage collected before every run.',
+      ],
     };
   },
 };

@@ -18,7 +18,7 @@ import {
 export interface StreamingContextOptions {
   /** Time between two batches, in milliseconds. */
   readonly batchInterval: number;
-  /** Time between two blocks of a receiver, in milliseconds (default 200; at most the batch interval). */
+  /** Time between two blocks of a receiver, in milliseconds (default 200, or a fifth of a shorter batch interval; at most the batch interval). */
   readonly blockInterval?: number;
   /** Source of time: `SystemClock` (default) or a `ManualClock` in tests. */
   readonly clock?: Clock;
@@ -127,7 +127,7 @@ export function resolveStreamingContextOptions(
   const batchInterval = requirePositiveInteger('batchInterval', options.batchInterval);
   const blockInterval = requirePositiveInteger(
     'blockInterval',
-    options.blockInterval ?? Math.min(200, batchInterval),
+    options.blockInterval ?? Math.max(1, Math.min(200, Math.floor(batchInterval / 5))),
   );
   if (blockInterval > batchInterval) {
     throw new ConfigurationError(

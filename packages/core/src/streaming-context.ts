@@ -123,6 +123,7 @@ export class StreamingContext {
       this.jobScheduler,
       (error) => this.reportError(error),
     );
+    this.jobGenerator.onBatchTime = () => this.receiverTracker.flushBlocks();
     this.jobGenerator.onAllocated = (time) => this.logAllocation(time);
   }
 

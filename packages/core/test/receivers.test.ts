@@ -67,6 +67,18 @@ describe('receiver streams', () => {
     expect(partitions).toEqual([1, 1]);
   });
 
+  it('puts every record stored before a batch time into that batch', async () => {
+    const { ssc, clock } = manualContext({ blockInterval: 1000 });
+    const receiver = new ScriptedReceiver();
+    const out = collect(ssc.receiverStream(receiver), false);
+    ssc.start();
+    clock.advance(999);
+    receiver.store('just before');
+    clock.advance(1);
+    await ssc.awaitIdle();
+    expect(out).toEqual([[1000, ['just before']]]);
+  });
+
   it('stores a block with storeBlock and resolves once stored, with its metadata', async () => {
     const { ssc, clock } = manualContext();
     const receiver = new ScriptedReceiver();

@@ -97,6 +97,11 @@ export class ReceiverSupervisor<T> implements ReceiverContext<T> {
     await this.blockGenerator.stop();
   }
 
+  /** Cuts the records buffered so far into a block now. */
+  flushBlock(): void {
+    this.blockGenerator.flush();
+  }
+
   /** Lets the receiver release what it kept for acknowledgements; the context is stopping. */
   async close(): Promise<void> {
     try {

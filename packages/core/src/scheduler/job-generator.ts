@@ -15,6 +15,11 @@ export class JobGenerator {
   private lastTime: number | undefined;
   private zeroTimeValue: number | undefined;
 
+  /**
+   * Called at a batch's time, right before blocks are allocated to it: receivers cut what they
+   * buffered into a block now, so the batch holds everything stored before its time.
+   */
+  onBatchTime: ((time: number) => void) | undefined;
   /** Called right after blocks were allocated to a batch, before its jobs are generated. */
   onAllocated: ((time: number) => Promise<void> | void) | undefined;
 
@@ -99,6 +104,7 @@ export class JobGenerator {
   private generate(time: number): void {
     if (this.lastTime !== undefined && time <= this.lastTime) return;
     this.lastTime = time;
+    this.onBatchTime?.(time);
     this.blockTracker.allocateBlocksToBatch(time);
     this.tail = this.tail.then(async () => {
       try {

@@ -80,6 +80,11 @@ export class ReceiverTracker {
     await Promise.all([...this.supervisors.values()].map((supervisor) => supervisor.stop()));
   }
 
+  /** Cuts every receiver's buffered records into a block now (at a batch's time). */
+  flushBlocks(): void {
+    for (const supervisor of this.supervisors.values()) supervisor.flushBlock();
+  }
+
   /** Tells every receiver the context is stopping, after the final acknowledgements. */
   async close(): Promise<void> {
     await Promise.all([...this.supervisors.values()].map((supervisor) => supervisor.close()));
