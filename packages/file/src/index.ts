@@ -14,11 +14,13 @@ export type {
   FileInputSourceSettings,
   FileBatchMetadata,
   FileInputSnapshot,
+  FileReadErrorInfo,
 } from './stream/file-input-source.js';
+export type { ReadErrorPolicy } from './stream/read-error-policy.js';
 export { isHiddenOrTemporaryFile } from './stream/file-name-filter.js';
 export type { FileNameFilter } from './stream/file-name-filter.js';
 export type { FileRecordReader } from './format/file-record-reader.js';
-export type { CsvOptions, CsvRecord } from './format/csv-syntax.js';
+export type { CsvOptions, CsvRecord, CsvStreamOptions } from './format/csv-syntax.js';
 
 export { FileSink } from './sink/file-sink.js';
 export type { FileSinkOptions, RecordEncoder } from './sink/file-sink.js';

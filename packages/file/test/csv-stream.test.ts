@@ -111,11 +111,24 @@ describe("fileStream format 'csv'", () => {
     const file = await moveIn(folders.staging, folders.watched, 'bad.csv', csv, batchTime(1) - 100);
     await runBatches(ssc, clock, 1);
 
-    expect(out).toEqual([[batchTime(1), [{ a: '1', b: 'multi\nline' }]]]);
+    // The quote left open at the end of the file costs its own line only: row 4 is read.
+    expect(out).toEqual([
+      [
+        batchTime(1),
+        [
+          { a: '1', b: 'multi\nline' },
+          { a: '4', b: 'ok' },
+        ],
+      ],
+    ]);
     expect(metadata[0][1].decodeFailures).toBe(2);
     expect(sink.records.map((r) => [r.source, r.payload.toString(), r.error])).toEqual([
       [`file ${file} line 4`, '2,too,many', 'expected 2 fields (a, b) but found 3'],
-      [`file ${file} line 5`, '3,"unterminated\n4,ok\n', 'unterminated quoted field (field 2)'],
+      [
+        `file ${file} line 5`,
+        '3,"unterminated',
+        'a quoted field is not closed before the end of the file; the record is rejected up to the end of line 5 and reading goes on at the next line',
+      ],
     ]);
   });
 
@@ -159,6 +172,107 @@ describe("fileStream format 'csv'", () => {
     expect(cause).toBeInstanceOf(DecodeError);
     expect(cause.source).toBe(`file ${file} line 3`);
     expect(cause.message).toContain('unexpected text after the closing quote of field 1');
+  });
+});
+
+describe("fileStream format 'csv': damage stays within one record", () => {
+  const rows = (from: number, to: number, quoteEvery = 0): string => {
+    let text = '';
+    for (let i = from; i <= to; i++) {
+      text += quoteEvery > 0 && i % quoteEvery === 0 ? `${i},"name ${i}"\n` : `${i},name ${i}\n`;
+    }
+    return text;
+  };
+
+  it('a stray quote left open to the end of the file costs one row, not the rest', async () => {
+    const { ssc, clock } = setup();
+    const stream = fileStream(ssc, folders.watched, { format: 'csv', onDecodeError: 'skip' });
+    const out = collect(stream);
+    const metadata = collectMetadata(ssc, stream);
+    ssc.start();
+    const csv = 'id,name\n' + rows(1, 100) + '101,"stray\n' + rows(102, 5000);
+    await moveIn(folders.staging, folders.watched, 'stray.csv', csv, batchTime(1) - 100);
+    await runBatches(ssc, clock, 1);
+    expect(out[0][1]).toHaveLength(4999);
+    expect(out[0][1][100]).toEqual({ id: '102', name: 'name 102' });
+    expect(metadata[0][1].decodeFailures).toBe(1);
+  });
+
+  it('a stray quote closed far away by another quote costs one row with maxRecordSize, naming file, line and limit', async () => {
+    const { ssc, clock } = setup();
+    const sink = memorySink();
+    const stream = fileStream(ssc, folders.watched, {
+      format: 'csv',
+      onDecodeError: deadLetter(sink),
+      csv: { maxRecordSize: 1024 },
+      readBlockSize: 4096,
+    });
+    const out = collect(stream);
+    ssc.start();
+    // Later rows quote their names: the stray quote pairs with the next of those quotes.
+    const csv = 'id,name\n' + rows(1, 100) + '101,"stray\n' + rows(102, 5000, 500);
+    const file = await moveIn(folders.staging, folders.watched, 'far.csv', csv, batchTime(1) - 100);
+    await runBatches(ssc, clock, 1);
+    expect(out[0][1]).toHaveLength(4999);
+    expect(out[0][1][498]).toEqual({ id: '500', name: 'name 500' });
+    expect(sink.records.map((r) => [r.source, r.payload.toString(), r.error])).toEqual([
+      [
+        `file ${file} line 102`,
+        '101,"stray',
+        'a quoted field is not closed within maxRecordSize (1024 bytes); the record is rejected up to the end of line 102 and reading goes on at the next line',
+      ],
+    ]);
+  });
+
+  it('fails a record longer than maxRecordSize or with a field longer than maxFieldSize', async () => {
+    const { ssc, clock } = setup();
+    const sink = memorySink();
+    const stream = fileStream(ssc, folders.watched, {
+      format: 'csv',
+      onDecodeError: deadLetter(sink),
+      csv: { maxRecordSize: 40, maxFieldSize: 10 },
+      readBlockSize: 16,
+    });
+    const out = collect(stream);
+    ssc.start();
+    const long = 'z'.repeat(60);
+    const csv = `a,b\n1,short\n2,${long}\n3,"${'q'.repeat(11)}"\n4,${'u'.repeat(11)}\n5,ok\n`;
+    const file = await moveIn(
+      folders.staging,
+      folders.watched,
+      'long.csv',
+      csv,
+      batchTime(1) - 100,
+    );
+    await runBatches(ssc, clock, 1);
+    expect(out[0][1]).toEqual([
+      { a: '1', b: 'short' },
+      { a: '5', b: 'ok' },
+    ]);
+    expect(sink.records.map((r) => [r.source, r.error])).toEqual([
+      [
+        `file ${file} line 3`,
+        'the record is longer than maxRecordSize (40 bytes); the record is rejected up to the end of line 3 and reading goes on at the next line',
+      ],
+      [
+        `file ${file} line 4`,
+        'a quoted field is longer than maxFieldSize (10 bytes); the record is rejected up to the end of line 4 and reading goes on at the next line',
+      ],
+      [`file ${file} line 5`, 'field 2 is longer than maxFieldSize (10 bytes)'],
+    ]);
+  });
+
+  it('validates the limits, naming the option', () => {
+    const { ssc } = setup();
+    for (const [csv, option] of [
+      [{ maxRecordSize: 0 }, 'csv.maxRecordSize'],
+      [{ maxFieldSize: -1 }, 'csv.maxFieldSize'],
+      [{ maxRecordSize: '1MB' }, 'csv.maxRecordSize'],
+    ] as const) {
+      expect(() =>
+        fileStream(ssc, folders.watched, { format: 'csv', csv: csv as { maxRecordSize: number } }),
+      ).toThrow(expect.objectContaining({ option }));
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, StreamingContext, type DStream } from '@dstream/core';
@@ -83,5 +84,37 @@ describe('textFileStream recovery from a checkpoint', () => {
     expect(rerun.batch.collect()).toEqual(['b']);
     const next = await second.computeBatch(batchTime(3));
     expect(next.batch.collect()).toEqual(['c']);
+  });
+
+  it("reads a re-run batch's files no further than they were when first taken", async () => {
+    const clock = new ManualClock(START);
+    const ssc = new StreamingContext({ batchInterval: INTERVAL, clock });
+    context = ssc;
+    const first = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
+    const file = await moveIn(
+      folders.staging,
+      folders.watched,
+      'a.txt',
+      'a1\na2\n',
+      batchTime(1) - 100,
+    );
+    first.start();
+    expect((await first.computeBatch(batchTime(1))).batch.collect()).toEqual(['a1', 'a2']);
+    const snapshot = first.snapshot();
+
+    // Appended to in place after it was taken: the batch run again reads what the first run read.
+    await appendFile(file, 'a3\n');
+    const second = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
+    second.restore(snapshot);
+    second.start();
+    expect((await second.computeBatch(batchTime(1))).batch.collect()).toEqual(['a1', 'a2']);
+
+    // A checkpoint written before sizes were recorded still recovers (the file is read whole).
+    const third = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
+    third.restore({
+      ...snapshot,
+      taken: snapshot.taken.map(([path, time, batch]) => [path, time, batch]),
+    });
+    expect((await third.computeBatch(batchTime(1))).batch.collect()).toEqual(['a1', 'a2', 'a3']);
   });
 });

@@ -5,6 +5,7 @@ import {
   ManualClock,
   StreamingContext,
   type DStream,
+  type Logger,
   type StreamingContextOptions,
 } from '@dstream/core';
 
@@ -94,4 +95,29 @@ export async function moveIn(
   const target = join(directory, name);
   await rename(staged, target);
   return target;
+}
+
+/** A log entry kept by {@link recordingLogger}. */
+export interface LogEntry {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly fields: Record<string, unknown>;
+  readonly message: string;
+}
+
+/** A logger keeping every entry, for a context's `logger` option. */
+export function recordingLogger(): Logger & { entries: LogEntry[]; at(level: string): LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const keep =
+    (level: LogEntry['level']) =>
+    (fields: object, message = ''): void => {
+      entries.push({ level, fields: fields as Record<string, unknown>, message });
+    };
+  return {
+    entries,
+    at: (level) => entries.filter((entry) => entry.level === level),
+    debug: keep('debug'),
+    info: keep('info'),
+    warn: keep('warn'),
+    error: keep('error'),
+  };
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@dstream/core';
+import { ConfigurationError, requirePositiveInteger } from '@dstream/core';
 
 /** A CSV row read with a header: column name → field text. */
 export type CsvRecord = Record<string, string>;
@@ -7,6 +7,42 @@ export type CsvRecord = Record<string, string>;
 export interface CsvOptions {
   /** The field separator: one ASCII character other than `"`, `\r` and `\n` (default `,`). */
   readonly delimiter?: string;
+}
+
+/** CSV settings of a CSV file stream: the delimiter and the size limits of records. */
+export interface CsvStreamOptions extends CsvOptions {
+  /**
+   * The longest record, in bytes, a CSV file stream reads (default 1 MiB, as
+   * {@link DEFAULT_MAX_RECORD_SIZE}). A longer record, or a quoted field left open past it, fails
+   * as the record's first line alone and reading goes on at the next line.
+   */
+  readonly maxRecordSize?: number;
+  /** The longest field, in bytes, a CSV file stream reads (default: `maxRecordSize`). */
+  readonly maxFieldSize?: number;
+}
+
+/** The size limits of CSV records, validated. */
+export interface CsvLimits {
+  /** The longest record in bytes. */
+  readonly maxRecordSize: number;
+  /** The longest field in bytes. */
+  readonly maxFieldSize: number;
+}
+
+/** The default `maxRecordSize` of CSV file streams: 1 MiB. */
+export const DEFAULT_MAX_RECORD_SIZE = 1024 * 1024;
+
+/** Validates the size limits of CSV settings. */
+export function resolveCsvLimits(csv: CsvStreamOptions): CsvLimits {
+  const maxRecordSize = requirePositiveInteger(
+    'csv.maxRecordSize',
+    csv.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE,
+  );
+  const maxFieldSize = requirePositiveInteger(
+    'csv.maxFieldSize',
+    csv.maxFieldSize ?? maxRecordSize,
+  );
+  return { maxRecordSize, maxFieldSize };
 }
 
 export const QUOTE = 0x22;
@@ -39,9 +75,14 @@ export function resolveDelimiter(option: string, delimiter: unknown): number {
  * The fields of one CSV record (RFC 4180): fields are separated by `delimiter`; a field in double
  * quotes may hold delimiters, line breaks and quotes written twice (`""`). A quote inside an
  * unquoted field is kept as it is. Throws on an unterminated quoted field, text after a closing
- * quote, or invalid UTF-8. `record` holds the record without its line ending.
+ * quote, a field longer than `maxFieldSize` bytes, or invalid UTF-8. `record` holds the record
+ * without its line ending.
  */
-export function parseCsvFields(record: Buffer, delimiter: number): string[] {
+export function parseCsvFields(
+  record: Buffer,
+  delimiter: number,
+  maxFieldSize = Number.POSITIVE_INFINITY,
+): string[] {
   const fields: string[] = [];
   const length = record.length;
   let position = 0;
@@ -59,6 +100,8 @@ export function parseCsvFields(record: Buffer, delimiter: number): string[] {
         escaped = true;
         search = closing + 2;
       }
+      if (closing - position - 1 > maxFieldSize)
+        throw fieldTooLong(fields.length + 1, maxFieldSize);
       const text = decodeText(record, position + 1, closing);
       fields.push(escaped ? text.replaceAll('""', '"') : text);
       position = closing + 1;
@@ -70,11 +113,16 @@ export function parseCsvFields(record: Buffer, delimiter: number): string[] {
     } else {
       const next = record.indexOf(delimiter, position);
       const end = next === -1 ? length : next;
+      if (end - position > maxFieldSize) throw fieldTooLong(fields.length + 1, maxFieldSize);
       fields.push(decodeText(record, position, end));
       if (next === -1) return fields;
       position = next + 1;
     }
   }
+}
+
+function fieldTooLong(field: number, maxFieldSize: number): Error {
+  return new Error(`field ${field} is longer than maxFieldSize (${maxFieldSize} bytes)`);
 }
 
 function decodeText(bytes: Buffer, start: number, end: number): string {

@@ -22,6 +22,7 @@ export interface LineReaderSettings {
 export class LineRecordReader<T> implements FileRecordReader<T> {
   private file = '';
   private line = 0;
+  private atFileStart = true;
   /** Where the current record came from; one function per reader, not per record. */
   private readonly describeSource = (): string => `file ${this.file} line ${this.line}`;
 
@@ -38,24 +39,32 @@ export class LineRecordReader<T> implements FileRecordReader<T> {
     return this.decoding.pendingDeadLetters();
   }
 
-  readRecords(content: Buffer, file: string, out: T[]): void {
+  beginFile(file: string): void {
     this.file = file;
     this.line = 0;
-    const length = content.length;
+    this.atFileStart = true;
+  }
+
+  readBlock(block: Buffer, start: number, end: number, endOfFile: boolean, out: T[]): number {
+    if (this.atFileStart) {
+      this.atFileStart = false;
+      if (this.settings.stripByteOrderMark && startsWithByteOrderMark(block, start)) start += 3;
+    }
     const skipBlank = this.settings.skipBlankLines;
-    let start = this.settings.stripByteOrderMark && startsWithByteOrderMark(content) ? 3 : 0;
-    while (start < length) {
-      const newline = content.indexOf(LINE_FEED, start);
-      const lineEnd = newline === -1 ? length : newline;
-      let end = lineEnd;
-      if (end > start && content[end - 1] === CARRIAGE_RETURN) end--;
+    while (start < end) {
+      const newline = block.indexOf(LINE_FEED, start);
+      if ((newline === -1 || newline >= end) && !endOfFile) return start;
+      const lineEnd = newline === -1 || newline >= end ? end : newline;
+      let recordEnd = lineEnd;
+      if (recordEnd > start && block[recordEnd - 1] === CARRIAGE_RETURN) recordEnd--;
       this.line++;
-      if (!skipBlank || !isBlank(content, start, end)) {
-        const record = this.decoding.decode(content.subarray(start, end), this.describeSource);
+      if (!skipBlank || !isBlank(block, start, recordEnd)) {
+        const record = this.decoding.decode(block.subarray(start, recordEnd), this.describeSource);
         if (record !== RecordDecoding.SKIPPED) out.push(record);
       }
       start = lineEnd + 1;
     }
+    return end;
   }
 }
 

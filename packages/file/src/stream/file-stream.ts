@@ -14,12 +14,19 @@ import {
   type StreamingContext,
   requireKnownOptions,
 } from '@dstream/core';
+import {
+  resolveCsvLimits,
+  resolveDelimiter,
+  type CsvRecord,
+  type CsvStreamOptions,
+} from '../format/csv-syntax.js';
 import type { FileRecordReader } from '../format/file-record-reader.js';
 import { CsvRecordReader } from '../format/csv-record-reader.js';
-import { resolveDelimiter, type CsvOptions, type CsvRecord } from '../format/csv-syntax.js';
 import { LineRecordReader } from '../format/line-record-reader.js';
 import { compileFileNameFilter, type FileNameFilter } from './file-name-filter.js';
 import { FileInputSource } from './file-input-source.js';
+import { resolveReadErrorPolicy, type ReadErrorPolicy } from './read-error-policy.js';
+import { DEFAULT_READ_BLOCK_SIZE } from './read-in-blocks.js';
 
 /**
  * The built-in file formats:
@@ -52,8 +59,28 @@ export interface FileStreamOptions {
   readonly minRememberDuration?: Duration;
   /** What to do with a record that cannot be decoded (default `'fail'`). */
   readonly onDecodeError?: DecodeErrorPolicy;
+  /**
+   * What to do with a file that cannot be read (default `'retry'`): `'retry'` leaves it out of
+   * the batch and tries it again in the next ones (up to `maxReadAttempts` attempts, then gives
+   * up on it), `'skip'` leaves it out for good, `'fail'` fails the batch. The other files of the
+   * batch are read either way unless it is `'fail'`; every read error is logged with the file's
+   * name and listed in the batch metadata (`readErrors`).
+   */
+  readonly onReadError?: ReadErrorPolicy;
+  /** With `onReadError: 'retry'`: how many attempts a file gets before it is given up (default 3). */
+  readonly maxReadAttempts?: number;
+  /**
+   * Follow symbolic links that lead out of the watched directory (default `false`: such links
+   * are not read, with a warning). Links to files inside the directory are always followed.
+   */
+  readonly followSymlinks?: boolean;
+  /**
+   * How many bytes are read from a file at a time (default 1 MiB): a file is read as a stream
+   * of blocks, so memory for reading stays a few blocks' worth whatever the file's size.
+   */
+  readonly readBlockSize?: number;
   /** CSV settings, with `format: 'csv'`. */
-  readonly csv?: CsvOptions;
+  readonly csv?: CsvStreamOptions;
 }
 
 /** Settings of {@link textFileStream}: those of {@link FileStreamOptions} without the format. */
@@ -65,6 +92,10 @@ const KNOWN_OPTIONS = [
   'newFilesOnly',
   'minRememberDuration',
   'onDecodeError',
+  'onReadError',
+  'maxReadAttempts',
+  'followSymlinks',
+  'readBlockSize',
   'csv',
 ];
 const FORMATS: readonly FileFormatName[] = ['text', 'jsonl', 'csv'];
@@ -102,12 +133,14 @@ export function textFileStream(
  * A stream of the records of the files that appear in `directory` (Spark's `fileStream`),
  * without a receiver. Every batch takes the files whose modification time falls in its
  * interval and that no batch took before; each file becomes one partition, and the batch
- * metadata lists the files (`{ files, decodeFailures }`).
+ * metadata lists the files and what went wrong (`FileBatchMetadata`).
  *
  * Files must appear atomically: write them elsewhere on the same file system (or under a
  * hidden or temporary name such as `.name`, `_name`, `name.tmp` or `name._COPYING_`) and
  * rename them into the directory. A file that changes while it is read is left for a later
- * batch, and changes to a file after it was taken are not read again.
+ * batch; changes to a file after it was taken are not read, and are reported with a warning.
+ * A file that cannot be read follows `onReadError`, and a file that leaves the remember window
+ * without having been taken is reported with a warning.
  *
  * @example
  * ```ts
@@ -163,6 +196,18 @@ export function createFileInputSource(
     'minRememberDuration',
     options.minRememberDuration ?? seconds(60),
   );
+  const followSymlinks = options.followSymlinks ?? false;
+  if (typeof followSymlinks !== 'boolean') {
+    throw new ConfigurationError('followSymlinks', followSymlinks, 'expected true or false');
+  }
+  const { policy: onReadError, maxReadAttempts } = resolveReadErrorPolicy(
+    options.onReadError,
+    options.maxReadAttempts,
+  );
+  const readBlockSize = requirePositiveInteger(
+    'readBlockSize',
+    options.readBlockSize ?? DEFAULT_READ_BLOCK_SIZE,
+  );
   const batchInterval = ssc.batchInterval;
   const rememberDuration = Math.ceil(minRemember / batchInterval) * batchInterval;
   return new FileInputSource<unknown>({
@@ -171,6 +216,10 @@ export function createFileInputSource(
     accept,
     newFilesOnly,
     rememberDuration,
+    onReadError,
+    maxReadAttempts,
+    followSymlinks,
+    readBlockSize,
     clock: ssc.clock,
     logger: ssc.logger,
   });
@@ -204,9 +253,10 @@ function createReader(
       });
     case 'csv': {
       const csv = options.csv ?? {};
-      requireKnownOptions(csv, ['delimiter'], 'csv');
+      requireKnownOptions(csv, ['delimiter', 'maxRecordSize', 'maxFieldSize'], 'csv');
       return new CsvRecordReader(
         resolveDelimiter('csv.delimiter', csv.delimiter),
+        resolveCsvLimits(csv),
         policy,
         ssc.logger,
       );
