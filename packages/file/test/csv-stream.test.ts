@@ -1,40 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  deadLetter,
-  DecodeError,
-  type DeadLetterRecord,
-  type Sink,
-  type StreamingContext,
-} from '@dstream/core';
+import { describe, expect, it } from 'vitest';
+import { deadLetter, DecodeError, type DeadLetterRecord, type Sink } from '@dstream/core';
 import { fileStream } from '../src/index.js';
 import {
   batchTime,
   collect,
   collectMetadata,
-  manualContext,
   moveIn,
   runBatches,
-  tempFolders,
+  fileStreamTestBed,
 } from './helpers.js';
 
-let folders: Awaited<ReturnType<typeof tempFolders>>;
-let context: StreamingContext | undefined;
-
-beforeEach(async () => {
-  folders = await tempFolders();
-});
-
-afterEach(async () => {
-  await context?.stop();
-  context = undefined;
-  await folders.cleanup();
-});
-
-function setup(): ReturnType<typeof manualContext> {
-  const created = manualContext();
-  context = created.ssc;
-  return created;
-}
+const bed = fileStreamTestBed();
+const setup = bed.setup;
 
 /** A dead-letter sink keeping what it receives. */
 function memorySink(): Sink<DeadLetterRecord> & { records: DeadLetterRecord[] } {
@@ -51,7 +28,7 @@ function memorySink(): Sink<DeadLetterRecord> & { records: DeadLetterRecord[] } 
 describe("fileStream format 'csv'", () => {
   it('turns rows into objects keyed by the header, with RFC 4180 quoting', async () => {
     const { ssc, clock } = setup();
-    const out = collect(fileStream(ssc, folders.watched, { format: 'csv' }));
+    const out = collect(fileStream(ssc, bed.folders.watched, { format: 'csv' }));
     ssc.start();
     const csv =
       '\uFEFFid,name,comment\r\n' +
@@ -61,7 +38,7 @@ describe("fileStream format 'csv'", () => {
       '3,"two\r\nlines",\r\n' +
       '4,5" screen,"é ünïcode"\n' +
       '5,last,no newline';
-    await moveIn(folders.staging, folders.watched, 'rows.csv', csv, batchTime(1) - 100);
+    await moveIn(bed.folders.staging, bed.folders.watched, 'rows.csv', csv, batchTime(1) - 100);
     await runBatches(ssc, clock, 1);
     expect(out).toEqual([
       [
@@ -80,11 +57,23 @@ describe("fileStream format 'csv'", () => {
   it('reads each file with its own header, and a custom delimiter', async () => {
     const { ssc, clock } = setup();
     const out = collect(
-      fileStream(ssc, folders.watched, { format: 'csv', csv: { delimiter: ';' } }),
+      fileStream(ssc, bed.folders.watched, { format: 'csv', csv: { delimiter: ';' } }),
     );
     ssc.start();
-    await moveIn(folders.staging, folders.watched, 'a.csv', 'x;y\n1;2\n', batchTime(1) - 100);
-    await moveIn(folders.staging, folders.watched, 'b.csv', 'y;z\n3;4\n', batchTime(1) - 50);
+    await moveIn(
+      bed.folders.staging,
+      bed.folders.watched,
+      'a.csv',
+      'x;y\n1;2\n',
+      batchTime(1) - 100,
+    );
+    await moveIn(
+      bed.folders.staging,
+      bed.folders.watched,
+      'b.csv',
+      'y;z\n3;4\n',
+      batchTime(1) - 50,
+    );
     await runBatches(ssc, clock, 1);
     expect(out).toEqual([
       [
@@ -100,7 +89,7 @@ describe("fileStream format 'csv'", () => {
   it('sends rows that cannot be decoded to a dead-letter sink, naming the file and the line each starts on', async () => {
     const { ssc, clock } = setup();
     const sink = memorySink();
-    const stream = fileStream(ssc, folders.watched, {
+    const stream = fileStream(ssc, bed.folders.watched, {
       format: 'csv',
       onDecodeError: deadLetter(sink),
     });
@@ -108,7 +97,13 @@ describe("fileStream format 'csv'", () => {
     const metadata = collectMetadata(ssc, stream);
     ssc.start();
     const csv = 'a,b\n' + '1,"multi\nline"\n' + '2,too,many\n' + '3,"unterminated\n' + '4,ok\n';
-    const file = await moveIn(folders.staging, folders.watched, 'bad.csv', csv, batchTime(1) - 100);
+    const file = await moveIn(
+      bed.folders.staging,
+      bed.folders.watched,
+      'bad.csv',
+      csv,
+      batchTime(1) - 100,
+    );
     await runBatches(ssc, clock, 1);
 
     // The quote left open at the end of the file costs its own line only: row 4 is read.
@@ -136,12 +131,12 @@ describe("fileStream format 'csv'", () => {
     const { ssc, clock } = setup();
     const sink = memorySink();
     const out = collect(
-      fileStream(ssc, folders.watched, { format: 'csv', onDecodeError: deadLetter(sink) }),
+      fileStream(ssc, bed.folders.watched, { format: 'csv', onDecodeError: deadLetter(sink) }),
     );
     ssc.start();
     const file = await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'dup.csv',
       'a,a\n1,2\n3,4\n',
       batchTime(1) - 100,
@@ -157,11 +152,11 @@ describe("fileStream format 'csv'", () => {
 
   it("with onDecodeError 'fail', fails the batch with a DecodeError naming file and line", async () => {
     const { ssc, clock } = setup();
-    collect(fileStream(ssc, folders.watched, { format: 'csv' }));
+    collect(fileStream(ssc, bed.folders.watched, { format: 'csv' }));
     ssc.start();
     const file = await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'bad.csv',
       'a,b\n1,2\n"x"y,3\n',
       batchTime(1) - 100,
@@ -186,12 +181,12 @@ describe("fileStream format 'csv': damage stays within one record", () => {
 
   it('a stray quote left open to the end of the file costs one row, not the rest', async () => {
     const { ssc, clock } = setup();
-    const stream = fileStream(ssc, folders.watched, { format: 'csv', onDecodeError: 'skip' });
+    const stream = fileStream(ssc, bed.folders.watched, { format: 'csv', onDecodeError: 'skip' });
     const out = collect(stream);
     const metadata = collectMetadata(ssc, stream);
     ssc.start();
     const csv = 'id,name\n' + rows(1, 100) + '101,"stray\n' + rows(102, 5000);
-    await moveIn(folders.staging, folders.watched, 'stray.csv', csv, batchTime(1) - 100);
+    await moveIn(bed.folders.staging, bed.folders.watched, 'stray.csv', csv, batchTime(1) - 100);
     await runBatches(ssc, clock, 1);
     expect(out[0][1]).toHaveLength(4999);
     expect(out[0][1][100]).toEqual({ id: '102', name: 'name 102' });
@@ -201,7 +196,7 @@ describe("fileStream format 'csv': damage stays within one record", () => {
   it('a stray quote closed far away by another quote costs one row with maxRecordSize, naming file, line and limit', async () => {
     const { ssc, clock } = setup();
     const sink = memorySink();
-    const stream = fileStream(ssc, folders.watched, {
+    const stream = fileStream(ssc, bed.folders.watched, {
       format: 'csv',
       onDecodeError: deadLetter(sink),
       csv: { maxRecordSize: 1024 },
@@ -211,7 +206,13 @@ describe("fileStream format 'csv': damage stays within one record", () => {
     ssc.start();
     // Later rows quote their names: the stray quote pairs with the next of those quotes.
     const csv = 'id,name\n' + rows(1, 100) + '101,"stray\n' + rows(102, 5000, 500);
-    const file = await moveIn(folders.staging, folders.watched, 'far.csv', csv, batchTime(1) - 100);
+    const file = await moveIn(
+      bed.folders.staging,
+      bed.folders.watched,
+      'far.csv',
+      csv,
+      batchTime(1) - 100,
+    );
     await runBatches(ssc, clock, 1);
     expect(out[0][1]).toHaveLength(4999);
     expect(out[0][1][498]).toEqual({ id: '500', name: 'name 500' });
@@ -227,7 +228,7 @@ describe("fileStream format 'csv': damage stays within one record", () => {
   it('fails a record longer than maxRecordSize or with a field longer than maxFieldSize', async () => {
     const { ssc, clock } = setup();
     const sink = memorySink();
-    const stream = fileStream(ssc, folders.watched, {
+    const stream = fileStream(ssc, bed.folders.watched, {
       format: 'csv',
       onDecodeError: deadLetter(sink),
       csv: { maxRecordSize: 40, maxFieldSize: 10 },
@@ -238,8 +239,8 @@ describe("fileStream format 'csv': damage stays within one record", () => {
     const long = 'z'.repeat(60);
     const csv = `a,b\n1,short\n2,${long}\n3,"${'q'.repeat(11)}"\n4,${'u'.repeat(11)}\n5,ok\n`;
     const file = await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'long.csv',
       csv,
       batchTime(1) - 100,
@@ -270,7 +271,10 @@ describe("fileStream format 'csv': damage stays within one record", () => {
       [{ maxRecordSize: '1MB' }, 'csv.maxRecordSize'],
     ] as const) {
       expect(() =>
-        fileStream(ssc, folders.watched, { format: 'csv', csv: csv as { maxRecordSize: number } }),
+        fileStream(ssc, bed.folders.watched, {
+          format: 'csv',
+          csv: csv as { maxRecordSize: number },
+        }),
       ).toThrow(expect.objectContaining({ option }));
     }
   });
@@ -279,7 +283,7 @@ describe("fileStream format 'csv': damage stays within one record", () => {
 describe('fileStream with a custom line decoder', () => {
   it('decodes every line with the function, errors following onDecodeError', async () => {
     const { ssc, clock } = setup();
-    const stream = fileStream(ssc, folders.watched, {
+    const stream = fileStream(ssc, bed.folders.watched, {
       format: (line: Buffer) => {
         const n = Number(line.toString('utf8'));
         if (!Number.isInteger(n)) throw new Error('not an integer');
@@ -291,8 +295,8 @@ describe('fileStream with a custom line decoder', () => {
     const metadata = collectMetadata(ssc, stream);
     ssc.start();
     await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'numbers.txt',
       '1\n2\nthree\n4\n',
       batchTime(1) - 100,

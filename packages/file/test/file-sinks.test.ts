@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Batch, ConfigurationError, type StreamingContext } from '@dstream/core';
+import { describe, expect, it } from 'vitest';
+import { Batch, ConfigurationError } from '@dstream/core';
 import {
   csvFileSink,
   FileError,
@@ -12,30 +12,13 @@ import {
 import {
   batchTime,
   collect,
-  manualContext,
   runBatches,
   setModificationTime,
-  tempFolders,
+  fileStreamTestBed,
 } from './helpers.js';
 
-let folders: Awaited<ReturnType<typeof tempFolders>>;
-let context: StreamingContext | undefined;
-
-beforeEach(async () => {
-  folders = await tempFolders();
-});
-
-afterEach(async () => {
-  await context?.stop();
-  context = undefined;
-  await folders.cleanup();
-});
-
-function setup(): ReturnType<typeof manualContext> {
-  const created = manualContext();
-  context = created.ssc;
-  return created;
-}
+const bed = fileStreamTestBed();
+const setup = bed.setup;
 
 /** The entries of a directory, sorted. */
 async function list(path: string): Promise<string[]> {
@@ -49,7 +32,7 @@ async function text(path: string): Promise<string> {
 describe('textFileSink', () => {
   it('writes every batch as prefix-<time>.suffix with a part file per partition and a _SUCCESS marker', async () => {
     const { ssc, clock } = setup();
-    const out = join(folders.root, 'out');
+    const out = join(bed.folders.root, 'out');
     ssc
       .queueStream([Batch.fromPartitions([['a', 'b'], ['c']]), ['d']])
       .to(textFileSink(join(out, 'words'), { suffix: 'txt' }));
@@ -79,20 +62,22 @@ describe('textFileSink', () => {
         ['b', 2],
       ],
     ]);
-    stream.to(textFileSink(join(folders.root, 'tsv'), { format: ([word, n]) => `${word}\t${n}` }));
-    stream.to(textFileSink(join(folders.root, 'default')));
+    stream.to(
+      textFileSink(join(bed.folders.root, 'tsv'), { format: ([word, n]) => `${word}\t${n}` }),
+    );
+    stream.to(textFileSink(join(bed.folders.root, 'default')));
     ssc.start();
     await runBatches(ssc, clock, 1);
-    expect(await text(join(folders.root, `tsv-${batchTime(1)}`, 'part-00000'))).toBe(
+    expect(await text(join(bed.folders.root, `tsv-${batchTime(1)}`, 'part-00000'))).toBe(
       'a\t1\nb\t2\n',
     );
-    expect(await text(join(folders.root, `default-${batchTime(1)}`, 'part-00000'))).toBe(
+    expect(await text(join(bed.folders.root, `default-${batchTime(1)}`, 'part-00000'))).toBe(
       "[ 'a', 1 ]\n[ 'b', 2 ]\n",
     );
   });
 
   it('replaces the directory when a batch time is written again (idempotent)', async () => {
-    const sink = textFileSink(join(folders.root, 'out'), { fsync: false });
+    const sink = textFileSink(join(bed.folders.root, 'out'), { fsync: false });
     expect(sink.guarantee).toBe('idempotent');
     const time = batchTime(1);
     for (let p = 0; p < 3; p++)
@@ -103,11 +88,11 @@ describe('textFileSink', () => {
     await sink.write(['new'], { batchTime: time, partition: 0, numPartitions: 1 });
     expect(await list(directory)).toEqual(['_SUCCESS', 'part-00000']);
     expect(await text(join(directory, 'part-00000'))).toBe('new\n');
-    expect(await list(folders.root)).toEqual(['in', `out-${time}`, 'staging']);
+    expect(await list(bed.folders.root)).toEqual(['in', `out-${time}`, 'staging']);
   });
 
   it('writes large partitions completely', async () => {
-    const sink = textFileSink<string>(join(folders.root, 'big'));
+    const sink = textFileSink<string>(join(bed.folders.root, 'big'));
     const records = Array.from({ length: 50_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 50)}`);
     await sink.write(records, { batchTime: 1000, partition: 0, numPartitions: 1 });
     const written = await text(join(sink.directoryOf(1000), 'part-00000'));
@@ -118,7 +103,7 @@ describe('textFileSink', () => {
 describe('file sinks: a crash during a write leaves nothing visible', () => {
   it('a write that throws midway leaves no batch directory and no part file', async () => {
     const { ssc, clock } = setup();
-    const out = join(folders.root, 'out');
+    const out = join(bed.folders.root, 'out');
     const sink = textFileSink<string>(join(out, 'words'), {
       format: (word) => {
         if (word === 'boom') throw new Error('cannot format boom');
@@ -150,11 +135,13 @@ describe('file sinks: a crash during a write leaves nothing visible', () => {
   });
 
   it('a process that dies between part files leaves only a hidden directory, which a rewrite never shows', async () => {
-    const prefix = join(folders.root, 'out', 'events');
+    const prefix = join(bed.folders.root, 'out', 'events');
     const crashed = jsonLinesFileSink(prefix);
     await crashed.write([{ n: 1 }], { batchTime: 5000, partition: 0, numPartitions: 2 });
     // The process dies here: no more calls, no cleanup.
-    const visible = (await list(join(folders.root, 'out'))).filter((name) => !name.startsWith('.'));
+    const visible = (await list(join(bed.folders.root, 'out'))).filter(
+      (name) => !name.startsWith('.'),
+    );
     expect(visible).toEqual([]);
 
     // After a restart the batch is written again, complete.
@@ -166,12 +153,12 @@ describe('file sinks: a crash during a write leaves nothing visible', () => {
 
   it('a file stream watching the output folder never reads a batch that is being written', async () => {
     const { ssc, clock } = setup();
-    const out = collect(fileStream(ssc, folders.watched, { format: 'jsonl', filter: '*' }));
+    const out = collect(fileStream(ssc, bed.folders.watched, { format: 'jsonl', filter: '*' }));
     ssc.start();
-    const sink = jsonLinesFileSink(join(folders.watched, 'events'));
+    const sink = jsonLinesFileSink(join(bed.folders.watched, 'events'));
     await sink.write([{ n: 1 }], { batchTime: 1, partition: 0, numPartitions: 2 });
-    for (const name of await readdir(folders.watched))
-      await setModificationTime(join(folders.watched, name), batchTime(1) - 100);
+    for (const name of await readdir(bed.folders.watched))
+      await setModificationTime(join(bed.folders.watched, name), batchTime(1) - 100);
     await runBatches(ssc, clock, 1);
     expect(out).toEqual([[batchTime(1), []]]);
   });
@@ -179,19 +166,19 @@ describe('file sinks: a crash during a write leaves nothing visible', () => {
 
 describe('jsonLinesFileSink', () => {
   it('writes one JSON document per line', async () => {
-    const sink = jsonLinesFileSink(join(folders.root, 'json'), { suffix: 'jsonl' });
+    const sink = jsonLinesFileSink(join(bed.folders.root, 'json'), { suffix: 'jsonl' });
     await sink.write([{ a: 1 }, 'two', [3], null], {
       batchTime: 7000,
       partition: 0,
       numPartitions: 1,
     });
-    expect(await text(join(folders.root, 'json-7000.jsonl', 'part-00000'))).toBe(
+    expect(await text(join(bed.folders.root, 'json-7000.jsonl', 'part-00000'))).toBe(
       '{"a":1}\n"two"\n[3]\nnull\n',
     );
   });
 
   it('fails with RECORD_NOT_WRITABLE on a record without JSON form and shows nothing', async () => {
-    const sink = jsonLinesFileSink(join(folders.root, 'json'));
+    const sink = jsonLinesFileSink(join(bed.folders.root, 'json'));
     await expect(
       sink.write([{ a: 1 }, undefined], { batchTime: 7000, partition: 0, numPartitions: 1 }),
     ).rejects.toMatchObject({
@@ -202,14 +189,14 @@ describe('jsonLinesFileSink', () => {
     ).rejects.toMatchObject({
       code: 'RECORD_NOT_WRITABLE',
     });
-    expect(await list(folders.root)).toEqual(['in', 'staging']);
+    expect(await list(bed.folders.root)).toEqual(['in', 'staging']);
   });
 });
 
 describe('csvFileSink', () => {
   it('writes a header and RFC 4180 quoted fields', async () => {
     const sink = csvFileSink<{ name: unknown; note?: unknown; n?: unknown }>(
-      join(folders.root, 'csv'),
+      join(bed.folders.root, 'csv'),
       { columns: ['name', 'note', 'n'] },
     );
     await sink.write(
@@ -221,7 +208,7 @@ describe('csvFileSink', () => {
       ],
       { batchTime: 3000, partition: 0, numPartitions: 1 },
     );
-    expect(await text(join(folders.root, 'csv-3000', 'part-00000'))).toBe(
+    expect(await text(join(bed.folders.root, 'csv-3000', 'part-00000'))).toBe(
       'name,note,n\n' +
         'plain,"has, comma",1\n' +
         '"quote ""q""","line\nbreak",\n' +
@@ -237,7 +224,7 @@ describe('csvFileSink', () => {
       { id: '3', text: 'multi\r\nline' },
       { id: '4', text: '' },
     ];
-    const sink = csvFileSink<{ id: string; text: string }>(join(folders.staging, 'rows'), {
+    const sink = csvFileSink<{ id: string; text: string }>(join(bed.folders.staging, 'rows'), {
       columns: ['id', 'text'],
       delimiter: ';',
     });
@@ -245,31 +232,31 @@ describe('csvFileSink', () => {
 
     const { ssc, clock } = setup();
     const out = collect(
-      fileStream(ssc, folders.watched, { format: 'csv', csv: { delimiter: ';' } }),
+      fileStream(ssc, bed.folders.watched, { format: 'csv', csv: { delimiter: ';' } }),
     );
     ssc.start();
     const { rename } = await import('node:fs/promises');
-    const moved = join(folders.watched, 'rows.csv');
-    await rename(join(folders.staging, 'rows-1', 'part-00000'), moved);
+    const moved = join(bed.folders.watched, 'rows.csv');
+    await rename(join(bed.folders.staging, 'rows-1', 'part-00000'), moved);
     await setModificationTime(moved, batchTime(1) - 10);
     await runBatches(ssc, clock, 1);
     expect(out).toEqual([[batchTime(1), rows]]);
   });
 
   it('can leave out the header row', async () => {
-    const sink = csvFileSink<{ a: number }>(join(folders.root, 'csv'), {
+    const sink = csvFileSink<{ a: number }>(join(bed.folders.root, 'csv'), {
       columns: ['a'],
       header: false,
     });
     await sink.write([{ a: 1 }], { batchTime: 3000, partition: 0, numPartitions: 1 });
-    expect(await text(join(folders.root, 'csv-3000', 'part-00000'))).toBe('1\n');
+    expect(await text(join(bed.folders.root, 'csv-3000', 'part-00000'))).toBe('1\n');
   });
 });
 
 describe('file sinks: writeEmptyBatches', () => {
   it('with false, leaves no directory for an empty batch and no part file for an empty partition', async () => {
     const { ssc, clock } = setup();
-    const out = join(folders.root, 'out');
+    const out = join(bed.folders.root, 'out');
     ssc
       .queueStream<{ n: number }>([
         Batch.fromPartitions([[{ n: 1 }], []]),
@@ -293,7 +280,7 @@ describe('file sinks: writeEmptyBatches', () => {
   });
 
   it('with false and used directly, commits a batch once all partitions are written, empty ones included', async () => {
-    const out = join(folders.root, 'direct');
+    const out = join(bed.folders.root, 'direct');
     const sink = csvFileSink<{ a: number }>(join(out, 'rows'), {
       columns: ['a'],
       writeEmptyBatches: false,

@@ -1,40 +1,21 @@
 import { appendFileSync } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StreamingContext } from '@dstream/core';
+import { describe, expect, it } from 'vitest';
+import { deadLetter, type DeadLetterRecord, type Sink } from '@dstream/core';
 import { fileStream, textFileStream } from '../src/index.js';
 import {
   batchTime,
   collect,
   collectMetadata,
-  manualContext,
   moveIn,
-  recordingLogger,
   runBatches,
   setModificationTime,
-  tempFolders,
+  fileStreamTestBed,
 } from './helpers.js';
 
-let folders: Awaited<ReturnType<typeof tempFolders>>;
-let context: StreamingContext | undefined;
-
-beforeEach(async () => {
-  folders = await tempFolders();
-});
-
-afterEach(async () => {
-  await context?.stop();
-  context = undefined;
-  await folders.cleanup();
-});
-
-function setup(): ReturnType<typeof manualContext> & { log: ReturnType<typeof recordingLogger> } {
-  const log = recordingLogger();
-  const created = manualContext({ logger: log });
-  context = created.ssc;
-  return { ...created, log };
-}
+const bed = fileStreamTestBed();
+const setup = bed.setup;
 
 const numbered = (from: number, to: number): string => {
   let text = '';
@@ -45,12 +26,12 @@ const numbered = (from: number, to: number): string => {
 describe('fileStream: a file appended to in place', () => {
   it('warns, naming the file, when a taken file grows, and never reads it again', async () => {
     const { ssc, clock, log } = setup();
-    const lines = textFileStream(ssc, folders.watched);
+    const lines = textFileStream(ssc, bed.folders.watched);
     const out = collect(lines);
     const metadata = collectMetadata(ssc, lines);
     ssc.start();
     // Written in place (not moved in): the first 400 lines are there when batch 1 lists it.
-    const file = join(folders.watched, 'log.txt');
+    const file = join(bed.folders.watched, 'log.txt');
     await writeFile(file, numbered(0, 400));
     await setModificationTime(file, batchTime(1) - 100);
     await runBatches(ssc, clock, 1);
@@ -73,16 +54,16 @@ describe('fileStream: a file appended to in place', () => {
     const decoder = (line: Buffer): string => {
       if (!appended) {
         appended = true;
-        appendFileSync(join(folders.watched, 'growing.txt'), numbered(100, 200));
+        appendFileSync(join(bed.folders.watched, 'growing.txt'), numbered(100, 200));
       }
       return line.toString('utf8');
     };
-    const stream = fileStream(ssc, folders.watched, { format: decoder, readBlockSize: 64 });
+    const stream = fileStream(ssc, bed.folders.watched, { format: decoder, readBlockSize: 64 });
     const out = collect(stream);
     ssc.start();
     await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'growing.txt',
       numbered(0, 100),
       batchTime(1) - 100,
@@ -92,7 +73,7 @@ describe('fileStream: a file appended to in place', () => {
     expect(out).toEqual([[batchTime(1), []]]);
 
     // Complete now: its modification time lies in batch 2's interval; read whole, once.
-    await setModificationTime(join(folders.watched, 'growing.txt'), batchTime(2) - 100);
+    await setModificationTime(join(bed.folders.watched, 'growing.txt'), batchTime(2) - 100);
     await runBatches(ssc, clock, 1);
     expect(out[1][1]).toEqual(numbered(0, 200).trimEnd().split('\n'));
   });
@@ -108,13 +89,13 @@ describe('fileStream: big files are read in blocks', () => {
       count++;
       return line.length;
     };
-    collect(fileStream(ssc, folders.watched, { format: decoder }));
+    collect(fileStream(ssc, bed.folders.watched, { format: decoder }));
     ssc.start();
     // 16 MiB of lines: 16 blocks.
     const lineText = 'x'.repeat(1023) + '\n';
     await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'big.txt',
       lineText.repeat(16 * 1024),
       batchTime(1) - 100,
@@ -127,25 +108,25 @@ describe('fileStream: big files are read in blocks', () => {
   it('reads records that cross block boundaries exactly as a whole read does', async () => {
     const { ssc, clock } = setup();
     const content = '\uFEFFfirst\r\n\nsäcond line, longer than a block\nlast without newline';
-    const small = textFileStream(ssc, folders.watched, { filter: 'a*' });
+    const small = textFileStream(ssc, bed.folders.watched, { filter: 'a*' });
     const outSmall = collect(small);
-    const csv = fileStream(ssc, folders.watched, {
+    const csv = fileStream(ssc, bed.folders.watched, {
       format: 'csv',
       filter: '*.csv',
       readBlockSize: 3,
     });
     const outCsv = collect(csv);
-    const tiny = fileStream(ssc, folders.watched, {
+    const tiny = fileStream(ssc, bed.folders.watched, {
       format: (line) => line.toString('utf8'),
       filter: 'a*',
       readBlockSize: 1,
     });
     const outTiny = collect(tiny);
     ssc.start();
-    await moveIn(folders.staging, folders.watched, 'a.txt', content, batchTime(1) - 100);
+    await moveIn(bed.folders.staging, bed.folders.watched, 'a.txt', content, batchTime(1) - 100);
     await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'rows.csv',
       '\uFEFFid,text\r\n1,"multi\nline, with ""quotes"""\r\n\n2,plain\n3,"x"',
       batchTime(1) - 100,
@@ -169,5 +150,39 @@ describe('fileStream: big files are read in blocks', () => {
       { id: '2', text: 'plain' },
       { id: '3', text: 'x' },
     ]);
+  });
+
+  it('keeps the bytes of dead letters intact while later blocks are read', async () => {
+    const { ssc, clock } = setup();
+    const letters: DeadLetterRecord[] = [];
+    const sink: Sink<DeadLetterRecord> = {
+      guarantee: 'at-least-once',
+      async write(records) {
+        await new Promise((resolve) => setImmediate(resolve));
+        letters.push(...records);
+      },
+    };
+    const stream = fileStream(ssc, bed.folders.watched, {
+      format: 'jsonl',
+      onDecodeError: deadLetter(sink),
+      readBlockSize: 32,
+    });
+    const out = collect(stream);
+    ssc.start();
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      i % 7 === 0 ? `not json ${i}` : JSON.stringify({ i }),
+    );
+    await moveIn(
+      bed.folders.staging,
+      bed.folders.watched,
+      'mixed.jsonl',
+      lines.join('\n') + '\n',
+      batchTime(1) - 100,
+    );
+    await runBatches(ssc, clock, 1);
+    expect(out[0][1]).toHaveLength(300 - 43);
+    expect(letters.map((letter) => letter.payload.toString())).toEqual(
+      lines.filter((_, i) => i % 7 === 0),
+    );
   });
 });

@@ -1,38 +1,19 @@
 import { lutimes, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DecodeError, type StreamingContext } from '@dstream/core';
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from '@dstream/core';
 import { FileError, fileStream, textFileStream, type FileBatchMetadata } from '../src/index.js';
 import {
   batchTime,
   collect,
   collectMetadata,
-  manualContext,
   moveIn,
-  recordingLogger,
   runBatches,
-  tempFolders,
+  fileStreamTestBed,
 } from './helpers.js';
 
-let folders: Awaited<ReturnType<typeof tempFolders>>;
-let context: StreamingContext | undefined;
-
-beforeEach(async () => {
-  folders = await tempFolders();
-});
-
-afterEach(async () => {
-  await context?.stop();
-  context = undefined;
-  await folders.cleanup();
-});
-
-function setup(): ReturnType<typeof manualContext> & { log: ReturnType<typeof recordingLogger> } {
-  const log = recordingLogger();
-  const created = manualContext({ logger: log });
-  context = created.ssc;
-  return { ...created, log };
-}
+const bed = fileStreamTestBed();
+const setup = bed.setup;
 
 /**
  * A file that cannot be read, whoever runs the test (root reads any file): a symbolic link to
@@ -54,12 +35,18 @@ const readErrorsOf = (metadata: Array<[number, Record<string, unknown>]>) =>
 describe('fileStream: a file that cannot be read', () => {
   it('does not hold back the files that arrived with it, and is tried again up to maxReadAttempts (default)', async () => {
     const { ssc, clock, log } = setup();
-    const lines = textFileStream(ssc, folders.watched);
+    const lines = textFileStream(ssc, bed.folders.watched);
     const out = collect(lines);
     const metadata = collectMetadata(ssc, lines);
     ssc.start();
-    const bad = await unreadableFile(folders.watched, 'bad.txt', batchTime(1) - 200);
-    await moveIn(folders.staging, folders.watched, 'good.txt', goodLines(1000), batchTime(1) - 100);
+    const bad = await unreadableFile(bed.folders.watched, 'bad.txt', batchTime(1) - 200);
+    await moveIn(
+      bed.folders.staging,
+      bed.folders.watched,
+      'good.txt',
+      goodLines(1000),
+      batchTime(1) - 100,
+    );
     await runBatches(ssc, clock, 5);
 
     expect(out.map(([time, records]) => [time, records.length])).toEqual([
@@ -88,14 +75,20 @@ describe('fileStream: a file that cannot be read', () => {
 
   it('reads the file once it can be read, within its attempts', async () => {
     const { ssc, clock } = setup();
-    const lines = textFileStream(ssc, folders.watched);
+    const lines = textFileStream(ssc, bed.folders.watched);
     const out = collect(lines);
     const metadata = collectMetadata(ssc, lines);
     ssc.start();
-    await unreadableFile(folders.watched, 'late.txt', batchTime(1) - 100);
+    await unreadableFile(bed.folders.watched, 'late.txt', batchTime(1) - 100);
     await runBatches(ssc, clock, 1);
     // Fixed: the real file replaces the broken link.
-    await moveIn(folders.staging, folders.watched, 'late.txt', 'finally\n', batchTime(1) - 100);
+    await moveIn(
+      bed.folders.staging,
+      bed.folders.watched,
+      'late.txt',
+      'finally\n',
+      batchTime(1) - 100,
+    );
     await runBatches(ssc, clock, 2);
     expect(out).toEqual([
       [batchTime(1), []],
@@ -107,12 +100,12 @@ describe('fileStream: a file that cannot be read', () => {
 
   it("with 'skip', leaves the file out at once, reported, and takes the others", async () => {
     const { ssc, clock, log } = setup();
-    const lines = textFileStream(ssc, folders.watched, { onReadError: 'skip' });
+    const lines = textFileStream(ssc, bed.folders.watched, { onReadError: 'skip' });
     const out = collect(lines);
     const metadata = collectMetadata(ssc, lines);
     ssc.start();
-    const bad = await unreadableFile(folders.watched, 'bad.txt', batchTime(1) - 200);
-    await moveIn(folders.staging, folders.watched, 'good.txt', 'g\n', batchTime(1) - 100);
+    const bad = await unreadableFile(bed.folders.watched, 'bad.txt', batchTime(1) - 200);
+    await moveIn(bed.folders.staging, bed.folders.watched, 'good.txt', 'g\n', batchTime(1) - 100);
     await runBatches(ssc, clock, 3);
     expect(out.map(([, records]) => records)).toEqual([['g'], [], []]);
     expect(readErrorsOf(metadata)).toEqual([[[1, 'skipped']], [], []]);
@@ -121,9 +114,9 @@ describe('fileStream: a file that cannot be read', () => {
 
   it("with 'fail', fails the batch with FILE_READ_FAILED naming the file", async () => {
     const { ssc, clock } = setup();
-    collect(textFileStream(ssc, folders.watched, { onReadError: 'fail' }));
+    collect(textFileStream(ssc, bed.folders.watched, { onReadError: 'fail' }));
     ssc.start();
-    const bad = await unreadableFile(folders.watched, 'bad.txt', batchTime(1) - 200);
+    const bad = await unreadableFile(bed.folders.watched, 'bad.txt', batchTime(1) - 200);
     await runBatches(ssc, clock, 1);
     const error = await ssc.awaitTermination(10).catch((e: unknown) => e);
     const cause = (error as Error).cause as FileError;
@@ -138,22 +131,22 @@ describe('fileStream: files that leave the remember window untaken', () => {
   it('warns with a count and lists them in the batch metadata', async () => {
     const { ssc, clock, log } = setup();
     // The bad line fails every batch that holds the file, so neither file is ever taken.
-    const stream = fileStream(ssc, folders.watched, {
+    const stream = fileStream(ssc, bed.folders.watched, {
       format: 'jsonl',
       minRememberDuration: 2000,
     });
     const metadata = collectMetadata(ssc, stream);
     ssc.start();
     const bad = await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'a-bad.jsonl',
       '{"id":\n',
       batchTime(1) - 200,
     );
     const good = await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'b-good.jsonl',
       '{"id":1}\n',
       batchTime(1) - 100,
@@ -176,13 +169,13 @@ describe('fileStream: files that leave the remember window untaken', () => {
 
   it('warns about a file that kept failing to be read until it left the window', async () => {
     const { ssc, clock, log } = setup();
-    const lines = textFileStream(ssc, folders.watched, {
+    const lines = textFileStream(ssc, bed.folders.watched, {
       minRememberDuration: 2000,
       maxReadAttempts: 10,
     });
     const metadata = collectMetadata(ssc, lines);
     ssc.start();
-    const bad = await unreadableFile(folders.watched, 'bad.txt', batchTime(1) - 100);
+    const bad = await unreadableFile(bed.folders.watched, 'bad.txt', batchTime(1) - 100);
     await runBatches(ssc, clock, 3);
     expect(metadata.map(([, m]) => m.expiredUntaken)).toEqual([[], [], [bad]]);
     expect(log.at('warn').some((e) => e.fields.count === 1)).toBe(true);
@@ -195,7 +188,7 @@ describe('fileStream: files that leave the remember window untaken', () => {
 describe('fileStream: read error options', () => {
   it('are validated, naming the option', () => {
     const { ssc } = setup();
-    const dir = folders.watched;
+    const dir = bed.folders.watched;
     const bad: Array<[() => unknown, string]> = [
       [() => textFileStream(ssc, dir, { onReadError: 'ignore' as 'skip' }), 'onReadError'],
       [() => textFileStream(ssc, dir, { maxReadAttempts: 0 }), 'maxReadAttempts'],

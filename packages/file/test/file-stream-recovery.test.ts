@@ -1,26 +1,14 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock, StreamingContext, type DStream } from '@dstream/core';
 import { createFileInputSource, textFileStream } from '../src/index.js';
-import { batchTime, collect, INTERVAL, moveIn, START, tempFolders } from './helpers.js';
+import { batchTime, collect, fileStreamTestBed, INTERVAL, moveIn, START } from './helpers.js';
 
-let folders: Awaited<ReturnType<typeof tempFolders>>;
-let context: StreamingContext | undefined;
-
-beforeEach(async () => {
-  folders = await tempFolders();
-});
-
-afterEach(async () => {
-  await context?.stop();
-  context = undefined;
-  await folders.cleanup();
-});
-
+const bed = fileStreamTestBed();
 describe('textFileStream recovery from a checkpoint', () => {
   it('takes no file twice and takes the files that arrived while the process was down', async () => {
-    const checkpointDir = join(folders.root, 'checkpoint');
+    const checkpointDir = join(bed.folders.root, 'checkpoint');
     let out: Array<[number, string[]]> = [];
     const create = (clock: ManualClock) => (): StreamingContext => {
       const ssc = new StreamingContext({
@@ -28,16 +16,16 @@ describe('textFileStream recovery from a checkpoint', () => {
         clock,
         checkpointInterval: INTERVAL,
       });
-      const lines: DStream<string> = textFileStream(ssc, folders.watched);
+      const lines: DStream<string> = textFileStream(ssc, bed.folders.watched);
       out = collect(lines);
       return ssc;
     };
 
     const firstClock = new ManualClock(START);
     const first = await StreamingContext.getOrCreate(checkpointDir, create(firstClock));
-    context = first;
+    bed.use(first);
     first.start();
-    await moveIn(folders.staging, folders.watched, 'a.txt', 'a\n', batchTime(1) - 100);
+    await moveIn(bed.folders.staging, bed.folders.watched, 'a.txt', 'a\n', batchTime(1) - 100);
     for (let i = 0; i < 2; i++) {
       firstClock.advance(INTERVAL);
       await first.awaitIdle();
@@ -49,11 +37,11 @@ describe('textFileStream recovery from a checkpoint', () => {
     await first.stop();
 
     // While the process is down, a file arrives; it lies in batch 3's interval.
-    await moveIn(folders.staging, folders.watched, 'b.txt', 'b\n', batchTime(3) - 100);
+    await moveIn(bed.folders.staging, bed.folders.watched, 'b.txt', 'b\n', batchTime(3) - 100);
 
     const secondClock = new ManualClock(batchTime(4));
     const second = await StreamingContext.getOrCreate(checkpointDir, create(secondClock));
-    context = second;
+    bed.use(second);
     second.start();
     await second.awaitIdle();
     // The batches whose time passed while down run at once; a.txt is not read again.
@@ -66,18 +54,18 @@ describe('textFileStream recovery from a checkpoint', () => {
   it('gives the batches generated after the checkpoint exactly their files again', async () => {
     const clock = new ManualClock(START);
     const ssc = new StreamingContext({ batchInterval: INTERVAL, clock });
-    context = ssc;
-    const first = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
-    await moveIn(folders.staging, folders.watched, 'a.txt', 'a\n', batchTime(1) - 100);
-    await moveIn(folders.staging, folders.watched, 'b.txt', 'b\n', batchTime(2) - 100);
+    bed.use(ssc);
+    const first = createFileInputSource(ssc, bed.folders.watched, { newFilesOnly: false });
+    await moveIn(bed.folders.staging, bed.folders.watched, 'a.txt', 'a\n', batchTime(1) - 100);
+    await moveIn(bed.folders.staging, bed.folders.watched, 'b.txt', 'b\n', batchTime(2) - 100);
     first.start();
     await first.computeBatch(batchTime(1));
     await first.computeBatch(batchTime(2));
     // The checkpoint of batch 1 is taken while batch 2 is already generated but not processed.
     const snapshot = first.snapshot();
 
-    await moveIn(folders.staging, folders.watched, 'c.txt', 'c\n', batchTime(3) - 100);
-    const second = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
+    await moveIn(bed.folders.staging, bed.folders.watched, 'c.txt', 'c\n', batchTime(3) - 100);
+    const second = createFileInputSource(ssc, bed.folders.watched, { newFilesOnly: false });
     second.restore(snapshot);
     second.start();
     const rerun = await second.computeBatch(batchTime(2));
@@ -89,11 +77,11 @@ describe('textFileStream recovery from a checkpoint', () => {
   it("reads a re-run batch's files no further than they were when first taken", async () => {
     const clock = new ManualClock(START);
     const ssc = new StreamingContext({ batchInterval: INTERVAL, clock });
-    context = ssc;
-    const first = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
+    bed.use(ssc);
+    const first = createFileInputSource(ssc, bed.folders.watched, { newFilesOnly: false });
     const file = await moveIn(
-      folders.staging,
-      folders.watched,
+      bed.folders.staging,
+      bed.folders.watched,
       'a.txt',
       'a1\na2\n',
       batchTime(1) - 100,
@@ -104,13 +92,13 @@ describe('textFileStream recovery from a checkpoint', () => {
 
     // Appended to in place after it was taken: the batch run again reads what the first run read.
     await appendFile(file, 'a3\n');
-    const second = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
+    const second = createFileInputSource(ssc, bed.folders.watched, { newFilesOnly: false });
     second.restore(snapshot);
     second.start();
     expect((await second.computeBatch(batchTime(1))).batch.collect()).toEqual(['a1', 'a2']);
 
     // A checkpoint written before sizes were recorded still recovers (the file is read whole).
-    const third = createFileInputSource(ssc, folders.watched, { newFilesOnly: false });
+    const third = createFileInputSource(ssc, bed.folders.watched, { newFilesOnly: false });
     third.restore({
       ...snapshot,
       taken: snapshot.taken.map(([path, time, batch]) => [path, time, batch]),

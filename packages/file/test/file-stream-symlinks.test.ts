@@ -1,38 +1,18 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StreamingContext } from '@dstream/core';
+import { describe, expect, it } from 'vitest';
 import { textFileStream } from '../src/index.js';
 import {
   batchTime,
   collect,
   collectMetadata,
-  manualContext,
-  recordingLogger,
   runBatches,
   setModificationTime,
-  tempFolders,
+  fileStreamTestBed,
 } from './helpers.js';
 
-let folders: Awaited<ReturnType<typeof tempFolders>>;
-let context: StreamingContext | undefined;
-
-beforeEach(async () => {
-  folders = await tempFolders();
-});
-
-afterEach(async () => {
-  await context?.stop();
-  context = undefined;
-  await folders.cleanup();
-});
-
-function setup(): ReturnType<typeof manualContext> & { log: ReturnType<typeof recordingLogger> } {
-  const log = recordingLogger();
-  const created = manualContext({ logger: log });
-  context = created.ssc;
-  return { ...created, log };
-}
+const bed = fileStreamTestBed();
+const setup = bed.setup;
 
 /** A file with `content` at `path`, modified at `time`. */
 async function fileAt(path: string, content: string, time: number): Promise<void> {
@@ -43,20 +23,20 @@ async function fileAt(path: string, content: string, time: number): Promise<void
 describe('fileStream: symbolic links', () => {
   it('does not follow links that lead out of the directory, and says so once', async () => {
     const { ssc, clock, log } = setup();
-    const lines = textFileStream(ssc, folders.watched);
+    const lines = textFileStream(ssc, bed.folders.watched);
     const out = collect(lines);
     const metadata = collectMetadata(ssc, lines);
     ssc.start();
     // Outside: a sibling folder whose name starts like the watched one's, and the parent.
-    const sibling = `${folders.watched}-other`;
+    const sibling = `${bed.folders.watched}-other`;
     await mkdir(sibling);
     await fileAt(join(sibling, 'secret.txt'), 'secret\n', batchTime(1) - 100);
-    await fileAt(join(folders.root, 'passwd'), 'root\n', batchTime(1) - 100);
-    const out1 = join(folders.watched, 'out-1.txt');
-    const out2 = join(folders.watched, 'out-2.txt');
+    await fileAt(join(bed.folders.root, 'passwd'), 'root\n', batchTime(1) - 100);
+    const out1 = join(bed.folders.watched, 'out-1.txt');
+    const out2 = join(bed.folders.watched, 'out-2.txt');
     await symlink(join(sibling, 'secret.txt'), out1);
     await symlink('../passwd', out2);
-    await fileAt(join(folders.watched, 'plain.txt'), 'plain\n', batchTime(1) - 50);
+    await fileAt(join(bed.folders.watched, 'plain.txt'), 'plain\n', batchTime(1) - 50);
     await runBatches(ssc, clock, 2);
 
     expect(out.map(([, records]) => records)).toEqual([['plain'], []]);
@@ -68,21 +48,24 @@ describe('fileStream: symbolic links', () => {
 
   it('follows links that stay inside the directory, sub-directories included', async () => {
     const { ssc, clock } = setup();
-    const out = collect(textFileStream(ssc, folders.watched));
+    const out = collect(textFileStream(ssc, bed.folders.watched));
     ssc.start();
-    await mkdir(join(folders.watched, 'sub'));
-    await fileAt(join(folders.watched, 'sub', 'inner.txt'), 'inner\n', batchTime(1) - 100);
-    await symlink('sub/inner.txt', join(folders.watched, 'link.txt'));
+    await mkdir(join(bed.folders.watched, 'sub'));
+    await fileAt(join(bed.folders.watched, 'sub', 'inner.txt'), 'inner\n', batchTime(1) - 100);
+    await symlink('sub/inner.txt', join(bed.folders.watched, 'link.txt'));
     await runBatches(ssc, clock, 1);
     expect(out).toEqual([[batchTime(1), ['inner']]]);
   });
 
   it('follows links out of the directory with followSymlinks: true', async () => {
     const { ssc, clock } = setup();
-    const out = collect(textFileStream(ssc, folders.watched, { followSymlinks: true }));
+    const out = collect(textFileStream(ssc, bed.folders.watched, { followSymlinks: true }));
     ssc.start();
-    await fileAt(join(folders.staging, 'elsewhere.txt'), 'elsewhere\n', batchTime(1) - 100);
-    await symlink(join(folders.staging, 'elsewhere.txt'), join(folders.watched, 'link.txt'));
+    await fileAt(join(bed.folders.staging, 'elsewhere.txt'), 'elsewhere\n', batchTime(1) - 100);
+    await symlink(
+      join(bed.folders.staging, 'elsewhere.txt'),
+      join(bed.folders.watched, 'link.txt'),
+    );
     await runBatches(ssc, clock, 1);
     expect(out).toEqual([[batchTime(1), ['elsewhere']]]);
   });
@@ -90,7 +73,7 @@ describe('fileStream: symbolic links', () => {
   it('validates followSymlinks', () => {
     const { ssc } = setup();
     expect(() =>
-      textFileStream(ssc, folders.watched, { followSymlinks: 'yes' as unknown as boolean }),
+      textFileStream(ssc, bed.folders.watched, { followSymlinks: 'yes' as unknown as boolean }),
     ).toThrow(expect.objectContaining({ option: 'followSymlinks' }));
   });
 });

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import {
   ManualClock,
   StreamingContext,
@@ -119,5 +120,44 @@ export function recordingLogger(): Logger & { entries: LogEntry[]; at(level: str
     info: keep('info'),
     warn: keep('warn'),
     error: keep('error'),
+  };
+}
+
+/**
+ * For a test file: fresh temporary folders before each test, and after it the context stopped
+ * and the folders removed. `setup()` makes a manual-clock context logging to a recording logger;
+ * `use(ssc)` has a context made otherwise stopped after the test.
+ */
+export function fileStreamTestBed(): {
+  readonly folders: Awaited<ReturnType<typeof tempFolders>>;
+  readonly setup: (
+    options?: Partial<StreamingContextOptions>,
+  ) => ReturnType<typeof manualContext> & { log: ReturnType<typeof recordingLogger> };
+  readonly use: (ssc: StreamingContext) => void;
+} {
+  let folders: Awaited<ReturnType<typeof tempFolders>> | undefined;
+  let context: StreamingContext | undefined;
+  beforeEach(async () => {
+    folders = await tempFolders();
+  });
+  afterEach(async () => {
+    await context?.stop();
+    context = undefined;
+    await folders?.cleanup();
+  });
+  return {
+    get folders() {
+      if (folders === undefined) throw new Error('no test is running');
+      return folders;
+    },
+    setup: (options = {}) => {
+      const log = recordingLogger();
+      const created = manualContext({ logger: log, ...options });
+      context = created.ssc;
+      return { ...created, log };
+    },
+    use: (ssc) => {
+      context = ssc;
+    },
   };
 }

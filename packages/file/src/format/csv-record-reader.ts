@@ -58,6 +58,7 @@ export class CsvRecordReader implements FileRecordReader<CsvRecord> {
   private quoteOpenAtEnd = false;
   /** What limit the last {@link OVER_LIMIT} scan passed. */
   private overLimit = '';
+  private deadLettersBeforeBlock = 0;
   private readonly describeSource = (): string => `file ${this.file} line ${this.line}`;
 
   constructor(
@@ -84,6 +85,11 @@ export class CsvRecordReader implements FileRecordReader<CsvRecord> {
     return this.decoding.pendingDeadLetters();
   }
 
+  /** Fields are copied into strings: only a dead letter keeps a view of a block. */
+  get blockReusable(): boolean {
+    return this.decoding.counts.deadLettered === this.deadLettersBeforeBlock;
+  }
+
   beginFile(file: string): void {
     this.file = file;
     this.columns = undefined;
@@ -100,6 +106,7 @@ export class CsvRecordReader implements FileRecordReader<CsvRecord> {
     endOfFile: boolean,
     out: CsvRecord[],
   ): number {
+    this.deadLettersBeforeBlock = this.decoding.counts.deadLettered;
     let position = start;
     if (this.atFileStart) {
       this.atFileStart = false;

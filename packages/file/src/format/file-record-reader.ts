@@ -18,6 +18,12 @@ export interface FileRecordReader<T> {
   pendingDeadLetters(): Promise<void>;
   /** Records skipped or dead-lettered so far by this reader. */
   readonly decodeFailures: number;
+  /**
+   * Whether the block last given to {@link readBlock} may be overwritten now: no record and no
+   * dead letter keeps a view of its bytes (decoders that copy what they keep, such as the text,
+   * JSON and CSV ones, and no dead letter written from it).
+   */
+  readonly blockReusable: boolean;
 }
 
 /** Whether `content` holds a UTF-8 byte order mark at `start`. */

@@ -12,6 +12,8 @@ export interface LineReaderSettings {
   readonly skipBlankLines: boolean;
   /** Drop a UTF-8 byte order mark at the start of a file (text formats). */
   readonly stripByteOrderMark: boolean;
+  /** Whether the decoder copies what it keeps of a line (never returns a view of its bytes). */
+  readonly decoderCopies: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export class LineRecordReader<T> implements FileRecordReader<T> {
   private file = '';
   private line = 0;
   private atFileStart = true;
+  private deadLettersBeforeBlock = 0;
   /** Where the current record came from; one function per reader, not per record. */
   private readonly describeSource = (): string => `file ${this.file} line ${this.line}`;
 
@@ -39,6 +42,13 @@ export class LineRecordReader<T> implements FileRecordReader<T> {
     return this.decoding.pendingDeadLetters();
   }
 
+  get blockReusable(): boolean {
+    return (
+      this.settings.decoderCopies &&
+      this.decoding.counts.deadLettered === this.deadLettersBeforeBlock
+    );
+  }
+
   beginFile(file: string): void {
     this.file = file;
     this.line = 0;
@@ -46,6 +56,7 @@ export class LineRecordReader<T> implements FileRecordReader<T> {
   }
 
   readBlock(block: Buffer, start: number, end: number, endOfFile: boolean, out: T[]): number {
+    this.deadLettersBeforeBlock = this.decoding.counts.deadLettered;
     if (this.atFileStart) {
       this.atFileStart = false;
       if (this.settings.stripByteOrderMark && startsWithByteOrderMark(block, start)) start += 3;

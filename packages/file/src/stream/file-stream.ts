@@ -238,6 +238,7 @@ function createReader(
     return new LineRecordReader(new RecordDecoding(format, policy, ssc.logger), {
       skipBlankLines: false,
       stripByteOrderMark: false,
+      decoderCopies: false,
     });
   }
   switch (format) {
@@ -245,11 +246,13 @@ function createReader(
       return new LineRecordReader<unknown>(new RecordDecoding(stringDecoder, policy, ssc.logger), {
         skipBlankLines: false,
         stripByteOrderMark: true,
+        decoderCopies: true,
       });
     case 'jsonl':
       return new LineRecordReader(new RecordDecoding(jsonDecoder, policy, ssc.logger), {
         skipBlankLines: true,
         stripByteOrderMark: true,
+        decoderCopies: true,
       });
     case 'csv': {
       const csv = options.csv ?? {};

@@ -9,7 +9,8 @@ export const DEFAULT_READ_BLOCK_SIZE = 1024 * 1024;
  * Reads the first `length` bytes of an open file block by block and decodes them with `reader`
  * into `out`. Memory holds one block plus the bytes of the record a block ended inside (a
  * block grows only for a record longer than itself), so it stays bounded whatever the file's
- * size. Every block is a new buffer: records may keep views of their bytes.
+ * size. A block is read into again only when the reader says nothing keeps a view of it
+ * ({@link FileRecordReader.blockReusable}); otherwise the next block is a new buffer.
  *
  * Returns how many bytes were read: less than `length` when the file was shorter (it shrank
  * since it was listed). A failing read throws a `FILE_READ_FAILED` {@link FileError}; decoding
@@ -54,10 +55,14 @@ export async function readRecordsInBlocks<T>(
     // Carry the incomplete record over to the front of a new block (a larger one when the
     // record already fills half of a block).
     const tail = end - consumed;
-    const size = tail * 2 > blockSize ? Math.max(blockSize, tail * 2) : blockSize;
-    const next = Buffer.allocUnsafe(Math.min(size, tail + length - position));
-    block.copy(next, 0, consumed, end);
-    block = next;
+    if (tail * 2 <= block.length && reader.blockReusable) {
+      block.copyWithin(0, consumed, end);
+    } else {
+      const size = tail * 2 > blockSize ? Math.max(blockSize, tail * 2) : blockSize;
+      const next = Buffer.allocUnsafe(Math.min(size, tail + length - position));
+      block.copy(next, 0, consumed, end);
+      block = next;
+    }
     end = tail;
   }
 }
