@@ -1,3 +1,4 @@
+import { symlinkSync, unlinkSync } from 'node:fs';
 import { lutimes, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +97,40 @@ describe('fileStream: a file that cannot be read', () => {
       [batchTime(3), []],
     ]);
     expect(readErrorsOf(metadata)).toEqual([[[1, 'retry']], [], []]);
+  });
+
+  it('treats a file that fails when it is opened, after it was listed, the same way', async () => {
+    const { ssc, clock, log } = setup();
+    const broken = join(bed.folders.watched, 'b-broken.txt');
+    let replaced = false;
+    // Decoding a.txt (read first: it is older) replaces b-broken.txt, listed as a readable
+    // file already, with a link to itself: opening it fails.
+    const decoder = (line: Buffer): string => {
+      if (!replaced) {
+        replaced = true;
+        unlinkSync(broken);
+        symlinkSync('b-broken.txt', broken);
+      }
+      return line.toString('utf8');
+    };
+    const stream = fileStream(ssc, bed.folders.watched, { format: decoder });
+    const out = collect(stream);
+    const metadata = collectMetadata(ssc, stream);
+    ssc.start();
+    await moveIn(bed.folders.staging, bed.folders.watched, 'a.txt', 'a\n', batchTime(1) - 200);
+    await moveIn(
+      bed.folders.staging,
+      bed.folders.watched,
+      'b-broken.txt',
+      'b\n',
+      batchTime(1) - 100,
+    );
+    await runBatches(ssc, clock, 1);
+    expect(replaced).toBe(true);
+    expect(out).toEqual([[batchTime(1), ['a']]]);
+    expect(readErrorsOf(metadata)).toEqual([[[1, 'retry']]]);
+    expect((metadata[0][1] as FileBatchMetadata).readErrors[0].error).toContain(broken);
+    expect(log.at('warn').map((e) => e.fields.file)).toEqual([broken]);
   });
 
   it("with 'skip', leaves the file out at once, reported, and takes the others", async () => {

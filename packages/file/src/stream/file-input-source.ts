@@ -272,6 +272,8 @@ export class FileInputSource<T> implements InputSource<T> {
         ? await this.listNewFiles(time, threshold, problems)
         : await this.listRecorded(recovered);
     this.forgetOlderThan(threshold);
+    // Logged before reading: a batch that fails later still reports what its listing found.
+    this.logListingProblems(time, problems);
     const reader = this.settings.reader;
     const failuresBefore = reader.decodeFailures;
     const partitions: T[][] = [];
@@ -304,7 +306,6 @@ export class FileInputSource<T> implements InputSource<T> {
       this.failedReads.delete(file.path);
     }
     if (files.length > 0) this.settings.logger.debug({ time, files }, 'File stream took new files');
-    this.logProblems(time, problems);
     const metadata: FileBatchMetadata = {
       files,
       decodeFailures: reader.decodeFailures - failuresBefore,
@@ -548,8 +549,8 @@ export class FileInputSource<T> implements InputSource<T> {
     );
   }
 
-  /** Warns about what a batch found wrong, with counts and (some of) the files' names. */
-  private logProblems(time: number, problems: BatchProblems): void {
+  /** Warns about what a batch's listing found wrong, with counts and (some of) the names. */
+  private logListingProblems(time: number, problems: BatchProblems): void {
     const logger = this.settings.logger;
     const directory = this.settings.directory;
     const { expiredUntaken, changedAfterTaken, refusedSymlinks } = problems;
