@@ -157,20 +157,6 @@ interface BatchProblems {
  * modification time is within the remember window, and ignored after that. Which files were
  * taken is remembered only for that window, so memory stays bounded.
  *
- * A file is read whole or not at all: hidden and temporary names are never read, and a file
- * whose size, modification time or identity changes between listing and reading is left for a
- * later batch. Each file becomes one partition; the batch metadata lists the files.
- */
-/**
- * A direct input source watching a directory, with Spark's FileInputDStream semantics. The
- * batch at time `T` takes the files of the directory whose modification time is in
- * `(threshold, T]` and that no earlier batch took, where `threshold` is the later of
- * `T - rememberDuration` and (with `newFilesOnly`) the time the context started. A file
- * normally lands in the batch whose interval holds its modification time; one that shows up
- * late (moved in with an older modification time) is taken by the next batch as long as its
- * modification time is within the remember window, and ignored after that. Which files were
- * taken is remembered only for that window, so memory stays bounded.
- *
  * A file is read whole or not at all, as a stream of blocks: hidden and temporary names are
  * never read, exactly the size seen when listing is read, and a file whose size, modification
  * time or identity changes between listing and reading is left for a later batch. A taken file
