@@ -3,6 +3,7 @@ import { DStream } from './dstream/dstream.js';
 import { DStreamGraph } from './dstream/dstream-graph.js';
 import { InputComputation, type InputSource } from './dstream/input-dstream.js';
 import { QueueInputSource } from './dstream/queue-input-dstream.js';
+import { transformStreams, type BatchesOf } from './dstream/transformed-dstream.js';
 import {
   ReceiverInputSource,
   type ReceiverStreamOptions,
@@ -288,6 +289,18 @@ export class StreamingContext {
     if (streams.length === 0)
       throw new ConfigurationError('streams', streams, 'union needs at least one stream');
     return streams[0].union(...streams.slice(1));
+  }
+
+  /**
+   * A stream whose batch at each time is `fn` of the batches of `streams` at that time (Spark's
+   * `StreamingContext.transform`), over any number of streams of this context with the same
+   * slide. `fn` must return a Batch; a stream without a batch for a time fails that batch.
+   */
+  transform<S extends readonly DStream<any>[], R>(
+    streams: S,
+    fn: (batches: BatchesOf<S>, time: number) => Batch<R>,
+  ): DStream<R> {
+    return transformStreams(this, streams, fn);
   }
 
   /** Adds a listener for the context's events. */
