@@ -92,8 +92,11 @@ export type {
   DecodeErrorPolicy,
   DeadLetterPolicy,
   DeadLetterRecord,
+  DeadLetterOptions,
   DecodeFailureCounts,
+  RecordDecodingOptions,
 } from './decoding/decode-error-policy.js';
+export type { DecodeFailureSummary } from './decoding/decode-failure-ledger.js';
 
 export {
   PidRateEstimator,

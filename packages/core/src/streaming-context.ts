@@ -123,6 +123,7 @@ export class StreamingContext {
       this.inputInfoTracker,
       this.jobScheduler,
       (error) => this.reportError(error),
+      this.options.logger,
     );
     this.jobGenerator.onBatchTime = () => this.receiverTracker.flushBlocks();
     this.jobGenerator.onAllocated = (time) => this.logAllocation(time);
@@ -555,6 +556,7 @@ export class StreamingContext {
       await this.writeFinalCheckpoint();
     }
     await this.receiverTracker.close();
+    await this.jobGenerator.reportFinalDecodeFailures();
     if (this.blockLog !== undefined) {
       try {
         await (await this.blockLog).close();
