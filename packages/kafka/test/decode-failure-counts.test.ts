@@ -22,7 +22,7 @@ describe.skipIf(!available)('Kafka streams count undecodable records in BatchInf
   async function countFailures(
     create: (ctx: StreamingContext, topic: string) => DStream<KafkaRecord<string, number>>,
     records: number,
-  ): Promise<{ skipped: number; deadLettered: number; values: number[] }> {
+  ): Promise<{ skipped: number; deadLettered: number; values: (number | null)[] }> {
     const topic = await createTopic(1);
     await produce(topic, [{ value: '1' }, { value: '{' }, { value: '3' }, { value: 'x' }]);
     const ctx = new StreamingContext({
@@ -32,7 +32,7 @@ describe.skipIf(!available)('Kafka streams count undecodable records in BatchInf
     });
     ssc = ctx;
     const stream = create(ctx, topic);
-    const values: number[] = [];
+    const values: (number | null)[] = [];
     stream.foreachBatch((batch) => {
       for (const record of batch.collect()) values.push(record.value);
     });
