@@ -298,7 +298,7 @@ export class StreamingContext {
    * slide. `fn` must return a Batch; a stream without a batch for a time fails that batch.
    */
   transform<S extends readonly DStream<any>[], R>(
-    streams: S,
+    streams: readonly [...S],
     fn: (batches: BatchesOf<S>, time: number) => Batch<R>,
   ): DStream<R> {
     return transformStreams(this, streams, fn);

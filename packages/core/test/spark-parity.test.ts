@@ -114,7 +114,7 @@ describe('StreamingContext.transform', () => {
     const numbers = ssc.queueStream<number>([[1, 2], [3]]);
     const words = ssc.queueStream<string>([['a'], ['b', 'c']]);
     const flags = ssc.queueStream<boolean>([[true], [false]]);
-    const combined = ssc.transform([numbers, words, flags] as const, (batches, time) => {
+    const combined = ssc.transform([numbers, words, flags], (batches, time) => {
       expectTypeOf(batches[0]).toEqualTypeOf<Batch<number>>();
       expectTypeOf(batches[1]).toEqualTypeOf<Batch<string>>();
       const [n, w, f] = batches;

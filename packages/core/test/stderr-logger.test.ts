@@ -59,13 +59,19 @@ describe('stderrLogger', () => {
   });
 });
 
+/** What the process writes to stderr from now until the test ends. */
+function captureStderr(): string[] {
+  const written: string[] = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  return written;
+}
+
 describe('the default logger of a context', () => {
   it('writes a receiver’s warnings to stderr, naming the receiver and its stream', async () => {
-    const written: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
+    const written = captureStderr();
     const clock = new ManualClock();
     const ssc = new StreamingContext({ batchInterval: 1000, clock });
     class Failing extends Receiver<string> {
@@ -91,11 +97,7 @@ describe('the default logger of a context', () => {
   });
 
   it('is silenced by passing silentLogger', async () => {
-    const written: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
+    const written = captureStderr();
     const clock = new ManualClock();
     const ssc = new StreamingContext({ batchInterval: 1000, clock, logger: silentLogger });
     ssc.queueStream([[1]]).foreachBatch(() => {

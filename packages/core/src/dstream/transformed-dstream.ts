@@ -76,7 +76,7 @@ export type BatchesOf<S extends readonly DStream<any>[]> = {
  */
 export function transformStreams<S extends readonly DStream<any>[], R>(
   context: StreamingContext,
-  streams: S,
+  streams: readonly [...S],
   fn: (batches: BatchesOf<S>, time: number) => Batch<R>,
 ): DStream<R> {
   if (!Array.isArray(streams) || streams.length === 0) {
