@@ -87,8 +87,7 @@ export function buildSensorPipeline(
     .mapValues(averagesOf);
   const tracked = windows.mapWithState(deviceTrackingSpec(thresholds, offlineAfter - window));
   const events = tracked.flatMap(identity);
-  // filter() keeps the record type; the guard makes these alerts.
-  const alerts = events.filter(isAlert) as DStream<unknown> as DStream<AlertEvent>;
+  const alerts = events.filter(isAlert);
   return { windows, events, alerts, devices: tracked.stateSnapshots() };
 }
 

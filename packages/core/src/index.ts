@@ -19,9 +19,17 @@ export type { BatchFunction, Job } from './dstream/foreach-dstream.js';
 export type { InputSource, InputBatch } from './dstream/input-dstream.js';
 export type { ReceiverStreamOptions } from './dstream/receiver-input-dstream.js';
 export { IllegalArgumentError } from './dstream/illegal-argument-error.js';
+export type { BatchesOf } from './dstream/transformed-dstream.js';
 export { StateSpec } from './dstream/state-spec.js';
 export type { State } from './dstream/state.js';
-export type { StateUpdateFunction } from './dstream/state-dstream.js';
+export type {
+  StateUpdateFunction,
+  PartitionStateUpdateFunction,
+  KeyStateEntry,
+} from './dstream/state-dstream.js';
+export type { UpdateStateByKeyOptions } from './dstream/dstream.js';
+export { hashPartitioner } from './batch/partitioner.js';
+export type { Partitioner } from './batch/partitioner.js';
 export type { MapWithStateDStream } from './dstream/map-with-state-dstream.js';
 
 export { Receiver } from './receiver/receiver.js';
@@ -58,6 +66,8 @@ export {
 } from './util/errors.js';
 export type { Logger } from './util/logger.js';
 export { silentLogger } from './util/logger.js';
+export { stderrLogger } from './util/stderr-logger.js';
+export type { LogLevel, StderrLoggerOptions } from './util/stderr-logger.js';
 export { KeyMap } from './util/key-map.js';
 export { hashKey, partitionOf, crc32 } from './util/hashing.js';
 export {
@@ -82,8 +92,11 @@ export type {
   DecodeErrorPolicy,
   DeadLetterPolicy,
   DeadLetterRecord,
+  DeadLetterOptions,
   DecodeFailureCounts,
+  RecordDecodingOptions,
 } from './decoding/decode-error-policy.js';
+export type { DecodeFailureSummary } from './decoding/decode-failure-ledger.js';
 
 export {
   PidRateEstimator,

@@ -5,7 +5,8 @@ import {
 } from './scheduler/pid-rate-estimator.js';
 import { SystemClock, type Clock } from './util/clock.js';
 import { ConfigurationError } from './util/errors.js';
-import { silentLogger, type Logger } from './util/logger.js';
+import type { Logger } from './util/logger.js';
+import { stderrLogger } from './util/stderr-logger.js';
 import {
   requireKnownOptions,
   requireNonEmptyString,
@@ -22,7 +23,10 @@ export interface StreamingContextOptions {
   readonly blockInterval?: number;
   /** Source of time: `SystemClock` (default) or a `ManualClock` in tests. */
   readonly clock?: Clock;
-  /** A pino-compatible logger (default: silent). */
+  /**
+   * A pino-compatible logger (default: `stderrLogger()`, warnings and errors to stderr, one line
+   * each); `silentLogger` silences the engine.
+   */
   readonly logger?: Logger;
   /** Directory for checkpoints; required by stateful and incremental window operations. */
   readonly checkpointDir?: string;
@@ -170,7 +174,7 @@ export function resolveStreamingContextOptions(
     writeAheadLog: resolveWriteAheadLog(options.writeAheadLog, options.checkpointDir),
     blockInterval,
     clock,
-    logger: options.logger ?? silentLogger,
+    logger: options.logger ?? stderrLogger(),
     checkpointDir:
       options.checkpointDir === undefined
         ? undefined

@@ -3,6 +3,7 @@ import { DStream } from './dstream/dstream.js';
 import { DStreamGraph } from './dstream/dstream-graph.js';
 import { InputComputation, type InputSource } from './dstream/input-dstream.js';
 import { QueueInputSource } from './dstream/queue-input-dstream.js';
+import { transformStreams, type BatchesOf } from './dstream/transformed-dstream.js';
 import {
   ReceiverInputSource,
   type ReceiverStreamOptions,
@@ -122,6 +123,7 @@ export class StreamingContext {
       this.inputInfoTracker,
       this.jobScheduler,
       (error) => this.reportError(error),
+      this.options.logger,
     );
     this.jobGenerator.onBatchTime = () => this.receiverTracker.flushBlocks();
     this.jobGenerator.onAllocated = (time) => this.logAllocation(time);
@@ -288,6 +290,18 @@ export class StreamingContext {
     if (streams.length === 0)
       throw new ConfigurationError('streams', streams, 'union needs at least one stream');
     return streams[0].union(...streams.slice(1));
+  }
+
+  /**
+   * A stream whose batch at each time is `fn` of the batches of `streams` at that time (Spark's
+   * `StreamingContext.transform`), over any number of streams of this context with the same
+   * slide. `fn` must return a Batch; a stream without a batch for a time fails that batch.
+   */
+  transform<S extends readonly DStream<any>[], R>(
+    streams: readonly [...S],
+    fn: (batches: BatchesOf<S>, time: number) => Batch<R>,
+  ): DStream<R> {
+    return transformStreams(this, streams, fn);
   }
 
   /** Adds a listener for the context's events. */
@@ -542,6 +556,7 @@ export class StreamingContext {
       await this.writeFinalCheckpoint();
     }
     await this.receiverTracker.close();
+    await this.jobGenerator.reportFinalDecodeFailures();
     if (this.blockLog !== undefined) {
       try {
         await (await this.blockLog).close();

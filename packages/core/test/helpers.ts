@@ -1,17 +1,27 @@
 import {
   ManualClock,
   StreamingContext,
+  silentLogger,
   type DStream,
   type StreamingContextOptions,
 } from '../src/index.js';
 
-/** A context on a manual clock at 0 with a 1 s batch interval, and a way to collect outputs. */
+/**
+ * A context on a manual clock at 0 with a 1 s batch interval, and a way to collect outputs. Its
+ * logger is silent unless `options.logger` says otherwise: tests that fail batches on purpose
+ * would otherwise fill the output with expected errors.
+ */
 export function manualContext(options: Partial<StreamingContextOptions> = {}): {
   ssc: StreamingContext;
   clock: ManualClock;
 } {
   const clock = new ManualClock();
-  const ssc = new StreamingContext({ batchInterval: 1000, clock, ...options });
+  const ssc = new StreamingContext({
+    batchInterval: 1000,
+    clock,
+    logger: silentLogger,
+    ...options,
+  });
   return { ssc, clock };
 }
 

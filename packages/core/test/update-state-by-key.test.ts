@@ -195,7 +195,7 @@ describe('updateStateByKey', () => {
     );
     const out = collect(
       input.updateStateByKey<string, number, number>(
-        (values, state) => (state === 7 ? undefined : runningSum(values, state, '')),
+        (values, state) => (state === 7 ? undefined : runningSum(values, state, '', 0)),
         {
           initialState: initial,
         },
@@ -274,7 +274,7 @@ describe('updateStateByKey', () => {
     collect(
       input.updateStateByKey<string, number, number>((values, state, key) => {
         if (key === 'bad') throw new Error('bad key');
-        return runningSum(values, state, key);
+        return runningSum(values, state, key, 0);
       }),
     );
     ssc.start();

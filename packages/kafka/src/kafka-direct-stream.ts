@@ -163,6 +163,7 @@ export function kafkaDirectStream<K = string, V = string>(
     logger,
   });
   const stream = ssc.inputStream(source);
+  decoder.bindStream(stream.id);
   const control: KafkaDirectStreamControl = {
     offsetRangesAt: (time) => source.offsetRangesAt(time),
     snapshot: () => source.snapshot(),

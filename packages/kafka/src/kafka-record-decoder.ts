@@ -32,6 +32,12 @@ export class KafkaRecordDecoder<K, V> {
     this.deadLetters = typeof policy === 'object';
   }
 
+  /** Says which input stream the records belong to, for its `BatchInfo` decode-failure counts. */
+  bindStream(streamId: number): void {
+    this.keys.bindStream(streamId);
+    this.values.bindStream(streamId);
+  }
+
   /** Undecodable records so far, per outcome, keys and values together. */
   get counts(): { failed: number; skipped: number; deadLettered: number } {
     const k = this.keys.counts;

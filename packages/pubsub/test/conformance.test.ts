@@ -106,6 +106,8 @@ function sinkHarness(): SinkHarness<Versioned> {
     idOf: (record) => record.id,
     versionOf: (record) => record.version,
     readVisible: () => [...received],
+    // The fake's streaming pull hands a subscriber a few hundred messages at a time.
+    settings: { deadLetters: 500, visibilityTimeout: 30_000 },
   };
 }
 

@@ -16,6 +16,7 @@ import {
   memorySinkHarness,
   RecommittingSink,
   StagingSink,
+  TruncatingSink,
   type VersionedRecord,
 } from './fixtures/memory-sinks.js';
 
@@ -34,10 +35,14 @@ describe('sink conformance: the cases that run', () => {
   it('depend on the declared guarantee', () => {
     const ids = (harness: SinkHarness<VersionedRecord>): string[] =>
       sinkConformancePlan(harness).cases.map((c) => c.id);
-    expect(ids(memorySinkHarness('at-least-once', AppendingSink))).toEqual(['writes-every-record']);
+    expect(ids(memorySinkHarness('at-least-once', AppendingSink))).toEqual([
+      'writes-every-record',
+      'dead-letters-all-arrive',
+    ]);
     expect(ids(memorySinkHarness('idempotent', KeyedSink))).toEqual([
       'writes-every-record',
       'rewrite-replaces',
+      'dead-letters-all-arrive',
     ]);
     expect(ids(memorySinkHarness('transactional', StagingSink))).toEqual(
       SINK_CASE_IDS.filter((id) => id !== 'rewrite-replaces'),
@@ -101,6 +106,12 @@ describe('sink conformance: the suite catches broken sinks', () => {
     await expect(runCase(harness, 'uncommitted-batch-invisible-after-crash')).rejects.toThrow(
       /20 records of a batch that was never committed are visible after a stop/,
     );
+  });
+
+  it('a sink that loses part of a big write of dead letters', async () => {
+    await expect(
+      runCase(memorySinkHarness('truncates writes', TruncatingSink), 'dead-letters-all-arrive'),
+    ).rejects.toThrow(/after dead-lettering 2000 records: \d+ records are not visible/);
   });
 
   it('a transactional sink that commits a rewritten batch again', async () => {

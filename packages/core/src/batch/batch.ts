@@ -6,6 +6,7 @@ import {
   type RecordSink,
 } from './narrow-pipeline.js';
 import { partitionOf } from '../util/hashing.js';
+import { requirePositiveInteger } from '../util/validation.js';
 
 type Partitions<T> = readonly (readonly T[])[];
 
@@ -28,12 +29,22 @@ export class Batch<T> {
     private readonly partitionCount: number,
   ) {}
 
-  /** A batch of the given records, spread round-robin over `numPartitions` partitions. */
+  /**
+   * A batch of the given records cut into `numPartitions` contiguous slices as Spark's
+   * `parallelize` cuts them: partition `i` holds the records at indexes
+   * `[floor(i·n/p), floor((i+1)·n/p))` of the `n` records, so sizes differ by at most one and
+   * the larger partitions come last.
+   */
   static of<T>(records: readonly T[], numPartitions = 1): Batch<T> {
-    if (numPartitions <= 1) return Batch.fromPartitions([records]);
-    const partitions: T[][] = Array.from({ length: numPartitions }, () => []);
-    const size = Math.ceil(records.length / numPartitions);
-    for (let p = 0; p < numPartitions; p++) partitions[p] = records.slice(p * size, (p + 1) * size);
+    requirePositiveInteger('numPartitions', numPartitions);
+    if (numPartitions === 1) return Batch.fromPartitions([records]);
+    const n = records.length;
+    const partitions: T[][] = new Array<T[]>(numPartitions);
+    for (let i = 0; i < numPartitions; i++) {
+      const start = Math.floor((i * n) / numPartitions);
+      const end = Math.floor(((i + 1) * n) / numPartitions);
+      partitions[i] = records.slice(start, end);
+    }
     return Batch.fromPartitions(partitions);
   }
 

@@ -1,6 +1,18 @@
+import { claimDeadLetterSink } from '../sink/sink-roles.js';
 import type { Sink } from '../sink/sink.js';
 import { ConfigurationError, DecodeError, DStreamError } from '../util/errors.js';
-import type { Logger } from '../util/logger.js';
+import { loggerBindings, type Logger } from '../util/logger.js';
+import { requirePositiveInteger } from '../util/validation.js';
+import {
+  DEFAULT_MAX_BUFFERED_DEAD_LETTERS,
+  DeadLetterChannel,
+  type DeadLetterOwner,
+} from './dead-letter-channel.js';
+import {
+  noteUnreportedDecodeFailures,
+  type DecodeFailureReporter,
+  type UnreportedDecodeFailures,
+} from './decode-failure-ledger.js';
 
 /** A record that could not be decoded, as a dead-letter sink receives it. */
 export interface DeadLetterRecord {
@@ -18,6 +30,17 @@ export interface DeadLetterRecord {
 export interface DeadLetterPolicy {
   readonly kind: 'deadLetter';
   readonly sink: Sink<DeadLetterRecord>;
+  /** Dead letters held before they are written without waiting for the batch. */
+  readonly maxBuffered: number;
+}
+
+/** Settings of {@link deadLetter}. */
+export interface DeadLetterOptions {
+  /**
+   * Dead letters held for the sink before they are written without waiting for the next batch
+   * (default 10 000).
+   */
+  readonly maxBuffered?: number;
 }
 
 /**
@@ -27,12 +50,35 @@ export interface DeadLetterPolicy {
  */
 export type DecodeErrorPolicy = 'fail' | 'skip' | DeadLetterPolicy;
 
-/** A dead-letter policy writing undecodable records to `sink`. */
-export function deadLetter(sink: Sink<DeadLetterRecord>): DeadLetterPolicy {
+/**
+ * A dead-letter policy writing undecodable records to `sink`. The letters of a batch are written
+ * together, once per batch, under the batch's time (and at once when a reliable receiver needs
+ * them stored before it acknowledges its source, or when `maxBuffered` are waiting): every write
+ * has an identity of its own, so an idempotent sink never replaces earlier letters. The sink
+ * must not also receive a stream's output (`to(sink)`): both would write under the same times.
+ */
+export function deadLetter(
+  sink: Sink<DeadLetterRecord>,
+  options: DeadLetterOptions = {},
+): DeadLetterPolicy {
   if (sink === null || typeof sink !== 'object' || typeof sink.write !== 'function') {
     throw new ConfigurationError('deadLetter sink', sink, 'expected a Sink with a write() method');
   }
-  return { kind: 'deadLetter', sink };
+  const maxBuffered = requirePositiveInteger(
+    'deadLetter maxBuffered',
+    options.maxBuffered ?? DEFAULT_MAX_BUFFERED_DEAD_LETTERS,
+  );
+  claimDeadLetterSink(sink);
+  return { kind: 'deadLetter', sink, maxBuffered };
+}
+
+/** Settings of a {@link RecordDecoding}. */
+export interface RecordDecodingOptions {
+  /**
+   * The input stream the records belong to, so that its failures show in that stream's
+   * `BatchInfo` input. A receiver's own logger (`this.logger`) carries it already.
+   */
+  readonly streamId?: number;
 }
 
 /** Counts of decoding failures, per outcome. */
@@ -45,18 +91,31 @@ export interface DecodeFailureCounts {
 /**
  * Applies a stream's {@link DecodeErrorPolicy}. Connectors call {@link decode} for every payload;
  * it returns the record, or {@link SKIPPED} when the policy consumed the failure.
+ *
+ * Failures are counted ({@link counts}); the engine collects them once per batch into the
+ * stream's `BatchInfo` input (`decodeFailures`) and logs one summary warning per stream and
+ * batch (how many, and the first error), never one line per record. Dead letters go through the
+ * sink's dead-letter channel: buffered (boundedly) and written once per batch.
  */
-export class RecordDecoding<T> {
+export class RecordDecoding<T> implements DecodeFailureReporter, DeadLetterOwner {
   /** Returned by {@link decode} when the record was skipped or dead-lettered. */
   static readonly SKIPPED: unique symbol = Symbol('skipped');
   readonly counts: DecodeFailureCounts = { failed: 0, skipped: 0, deadLettered: 0 };
-  private sinkOpened: Promise<void> | undefined;
-  private deadLetterSequence = 0;
+  private streamIdValue: number | undefined;
+  private readonly channel: DeadLetterChannel | undefined;
+  private unreportedSkipped = 0;
+  private unreportedDeadLettered = 0;
+  private firstUnreportedError = '';
+  private firstUnreportedSource = '';
+  /** Failed dead-letter writes since the last {@link pendingDeadLetters}, and the first error. */
+  private failedWrites = 0;
+  private firstWriteError: unknown;
 
   constructor(
     private readonly decoder: (payload: Buffer) => T,
     readonly policy: DecodeErrorPolicy,
     private readonly logger: Logger,
+    options: RecordDecodingOptions = {},
   ) {
     if (
       policy !== 'fail' &&
@@ -69,6 +128,24 @@ export class RecordDecoding<T> {
         "expected 'fail', 'skip' or deadLetter(sink)",
       );
     }
+    if (typeof policy === 'object') {
+      this.channel = DeadLetterChannel.of(
+        policy.sink,
+        policy.maxBuffered ?? DEFAULT_MAX_BUFFERED_DEAD_LETTERS,
+      );
+    }
+    const bound = loggerBindings(logger)?.streamId;
+    this.streamIdValue = options.streamId ?? (typeof bound === 'number' ? bound : undefined);
+  }
+
+  /** The input stream whose `BatchInfo` input shows these failures, when known. */
+  get streamId(): number | undefined {
+    return this.streamIdValue;
+  }
+
+  /** Says which input stream the records belong to (when it was not known at construction). */
+  bindStream(streamId: number): void {
+    this.streamIdValue = streamId;
   }
 
   /**
@@ -84,23 +161,23 @@ export class RecordDecoding<T> {
     }
   }
 
-  private pending: Promise<void> = Promise.resolve();
-  private readonly failures: unknown[] = [];
-
   /**
-   * Resolves once every dead letter handed over so far is written to the sink; rejects with
-   * `DEAD_LETTER_FAILED` when a write failed since the last call (the next call starts afresh).
+   * Writes the dead letters handed over so far (with every other letter waiting for the same
+   * sink, in one write) and resolves once they are stored; rejects with `DEAD_LETTER_FAILED`
+   * when a write of this decoder's letters failed since the last call (the next call starts
+   * afresh). Reliable connectors await it before acknowledging their source.
    */
   async pendingDeadLetters(): Promise<void> {
-    await this.pending;
-    if (this.failures.length === 0) return;
-    const failures = this.failures.splice(0);
+    if (this.channel !== undefined) await this.channel.flush().catch(ignore);
+    const failedWrites = this.failedWrites;
+    if (failedWrites === 0) return;
+    const cause = this.firstWriteError;
+    this.failedWrites = 0;
+    this.firstWriteError = undefined;
     throw new DStreamError(
       'DEAD_LETTER_FAILED',
-      `${failures.length} dead letter(s) could not be written to the dead-letter sink`,
-      {
-        cause: failures[0],
-      },
+      `${failedWrites} write(s) of dead letters to the dead-letter sink failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
     );
   }
 
@@ -115,25 +192,55 @@ export class RecordDecoding<T> {
       this.counts.failed++;
       throw new DecodeError(source, message, { cause: error });
     }
+    if (this.unreportedSkipped === 0 && this.unreportedDeadLettered === 0) {
+      this.firstUnreportedError = message;
+      this.firstUnreportedSource = source;
+      noteUnreportedDecodeFailures(this);
+    }
     if (policy === 'skip') {
       this.counts.skipped++;
-      this.logger.warn({ source, err: error }, 'Skipping a record that cannot be decoded');
+      this.unreportedSkipped++;
       return RecordDecoding.SKIPPED;
     }
     this.counts.deadLettered++;
-    const record: DeadLetterRecord = { source, payload, error: message, time: Date.now() };
-    const sink = policy.sink;
-    const sequence = this.deadLetterSequence++;
-    this.sinkOpened ??= Promise.resolve(sink.open?.());
-    this.pending = this.pending
-      .then(() => this.sinkOpened)
-      .then(() =>
-        sink.write([record], { batchTime: record.time, partition: sequence, numPartitions: 1 }),
-      )
-      .catch((error: unknown) => {
-        this.failures.push(error);
-        this.sinkOpened = undefined;
-      });
+    this.unreportedDeadLettered++;
+    this.channel!.offer({ source, payload, error: message, time: Date.now() }, this);
     return RecordDecoding.SKIPPED;
   }
+
+  /**
+   * The failures since the last call, and forgets them; the engine calls it once per batch.
+   *
+   * @internal
+   */
+  takeUnreportedFailures(): UnreportedDecodeFailures | undefined {
+    const skipped = this.unreportedSkipped;
+    const deadLettered = this.unreportedDeadLettered;
+    if (skipped === 0 && deadLettered === 0) return undefined;
+    this.unreportedSkipped = 0;
+    this.unreportedDeadLettered = 0;
+    return {
+      streamId: this.streamIdValue,
+      logger: this.logger,
+      skipped,
+      deadLettered,
+      firstError: this.firstUnreportedError,
+      firstSource: this.firstUnreportedSource,
+    };
+  }
+
+  /**
+   * Told by the dead-letter channel that a write holding letters of this decoder failed.
+   *
+   * @internal
+   */
+  deadLetterWriteFailed(error: unknown): void {
+    if (this.failedWrites++ === 0) this.firstWriteError = error;
+    this.logger.error(
+      { err: error, sink: this.channel?.sink.name },
+      'Dead letters could not be written to the dead-letter sink',
+    );
+  }
 }
+
+function ignore(): void {}

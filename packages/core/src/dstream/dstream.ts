@@ -5,18 +5,40 @@ import { SinkOutput } from '../output/sink-output.js';
 import { saveBatchAsFiles } from '../output/save-as-files.js';
 import type { Sink } from '../sink/sink.js';
 import type { StreamingContext } from '../streaming-context.js';
+import { requirePartitioner, type Partitioner } from '../batch/partitioner.js';
 import { formatDuration, isMultipleOf, type Duration } from '../util/duration.js';
-import { requirePositiveInteger } from '../util/validation.js';
+import { ConfigurationError } from '../util/errors.js';
+import { requireFunction, requirePositiveInteger } from '../util/validation.js';
 import type { DStreamComputation } from './dstream-computation.js';
 import { ForEachComputation, type BatchFunction } from './foreach-dstream.js';
 import { IllegalArgumentError } from './illegal-argument-error.js';
 import { createMapWithStateStream, type MapWithStateDStream } from './map-with-state-dstream.js';
 import { ReducedWindowedComputation } from './reduced-windowed-dstream.js';
 import type { StateSpec } from './state-spec.js';
-import { StateComputation, type StateUpdateFunction } from './state-dstream.js';
+import {
+  StateComputation,
+  type PartitionStateUpdateFunction,
+  type StateUpdateFunction,
+  type StateUpdater,
+} from './state-dstream.js';
 import { TransformedComputation } from './transformed-dstream.js';
 import { UnionComputation } from './union-dstream.js';
 import { WindowedComputation } from './windowed-dstream.js';
+
+/** Settings of {@link DStream.updateStateByKey}. */
+export interface UpdateStateByKeyOptions<K, S> {
+  /** Partitions of the state when no partitioner is given (default: the context's parallelism). */
+  readonly numPartitions?: number;
+  /** Where each key's state lives (default: keys hashed into `numPartitions`). */
+  readonly partitioner?: Partitioner<K>;
+  /**
+   * Whether the state keeps the partitioning the update left it in from batch to batch
+   * (default `true`); with `false`, every key is placed by the partitioner again each batch.
+   */
+  readonly rememberPartitioner?: boolean;
+  /** The state of keys before the first batch. */
+  readonly initialState?: Iterable<readonly [K, S]> | Batch<readonly [K, S]>;
+}
 
 /**
  * A discretized stream: the sequence of {@link Batch}es of one kind of record, one per slide
@@ -104,7 +126,7 @@ export class DStream<T> {
     const zero = this.zeroTimeValue;
     if (zero === undefined) {
       throw new IllegalArgumentError(
-        `slice() on stream ${this.describe()} before its context started`,
+        `Stream ${this.describe()} has not been initialized: slice() works once its context has started`,
       );
     }
     if (!isMultipleOf(fromTime - zero, this.slideDuration) && fromTime > zero) {
@@ -188,6 +210,7 @@ export class DStream<T> {
     kind: string,
     transform: (batch: Batch<T>, time: number) => Batch<U>,
     shape?: Readonly<Record<string, unknown>>,
+    strict = false,
   ): DStream<U> {
     return this.derive(
       new TransformedComputation<U>(
@@ -195,6 +218,7 @@ export class DStream<T> {
         [this],
         (batches, time) => transform(batches[0] as Batch<T>, time),
         shape,
+        strict,
       ),
     );
   }
@@ -211,7 +235,9 @@ export class DStream<T> {
     return this.transformed('flatMap', (batch) => batch.flatMap(fn));
   }
 
-  /** Keeps the records for which `predicate` holds. */
+  /** Keeps the records for which `predicate` holds; a type guard narrows the record type. */
+  filter<S extends T>(predicate: (value: T) => value is S): DStream<S>;
+  filter(predicate: (value: T) => boolean): DStream<T>;
   filter(predicate: (value: T) => boolean): DStream<T> {
     return this.transformed('filter', (batch) => batch.filter(predicate));
   }
@@ -229,19 +255,25 @@ export class DStream<T> {
   /** The same records spread evenly over `numPartitions` partitions. */
   repartition(numPartitions: number): DStream<T> {
     requirePositiveInteger('numPartitions', numPartitions);
-    return this.transformed('repartition', (batch) => batch.repartition(numPartitions), {
-      numPartitions,
-    });
+    return this.transformed(
+      'repartition',
+      (batch) => batch.repartition(numPartitions),
+      { numPartitions },
+      true,
+    );
   }
 
-  /** The records of this stream and of `others`, batch by batch; all must share the slide. */
+  /**
+   * The records of this stream and of `others`, batch by batch; all must share the slide. A
+   * parent without a batch for a time fails that batch (`PARENT_BATCH_MISSING`), as in Spark.
+   */
   union(...others: DStream<T>[]): DStream<T> {
     return this.derive(new UnionComputation<T>([this, ...others]));
   }
 
   /** One record per batch: the number of records in it (0 for an empty batch). */
   count(): DStream<number> {
-    return this.transformed('count', (batch) => Batch.of([batch.count()]));
+    return this.transformed('count', (batch) => Batch.of([batch.count()]), undefined, true);
   }
 
   /** One record per non-empty batch: all records combined with `fn`. */
@@ -260,16 +292,27 @@ export class DStream<T> {
     });
   }
 
-  /** Applies an arbitrary batch-to-batch function to every batch (Spark's transform). */
+  /**
+   * Applies an arbitrary batch-to-batch function to every batch (Spark's transform). The
+   * function must return a {@link Batch} (`Batch.empty()` for no records); anything else fails
+   * the batch with a `TRANSFORM_RESULT_INVALID` error naming the stream. When this stream has
+   * no batch for a time, the batch fails (`PARENT_BATCH_MISSING`), as in Spark.
+   */
   transform<U>(fn: (batch: Batch<T>, time: number) => Batch<U>): DStream<U> {
-    return this.transformed('transform', fn);
+    requireFunction('transform function', fn);
+    return this.transformed('transform', fn, undefined, true);
   }
 
-  /** Combines the batches of this stream and `other` of the same time with `fn`. */
+  /**
+   * Combines the batches of this stream and `other` of the same time with `fn` (Spark's
+   * transformWith); both must have the same slide. As with {@link transform}, `fn` must return
+   * a {@link Batch}, and a parent without a batch for a time fails that batch.
+   */
   transformWith<U, R>(
     other: DStream<U>,
     fn: (batch: Batch<T>, other: Batch<U>, time: number) => Batch<R>,
   ): DStream<R> {
+    requireFunction('transformWith function', fn);
     return this.combinedWith('transformWith', other, fn);
   }
 
@@ -510,21 +553,70 @@ export class DStream<T> {
   }
 
   /**
-   * Keeps a state per key across batches: every batch, `update` gets the key's new values (maybe
-   * none) and its previous state (`undefined` for a new key) and returns the new state, or
-   * `undefined` to remove the key. The stream holds every key's state after each batch.
+   * Keeps a state per key across batches (Spark's updateStateByKey). Every batch, `update` gets
+   * a key's new values (maybe none), its previous state (`undefined` for a new key), the key and
+   * the batch time, and returns the new state, or `undefined` to remove the key. The stream
+   * holds every key's state after each batch, partitioned by `partitioner` (default: keys
+   * hashed into `numPartitions`, itself defaulting to the context's parallelism).
+   *
+   * With `perPartition: true`, `update` instead gets a whole partition at once (Spark's iterator
+   * form): every key of the partition with its new values and previous state, the batch time
+   * and the partition index, and returns the partition's new `[key, state]` pairs; keys left
+   * out are removed. `rememberPartitioner` (default `true`) keeps the pairs where the update
+   * left them from batch to batch; with `false`, every key is placed by the partitioner again.
    */
   updateStateByKey<K, V, S>(
     this: DStream<readonly [K, V]>,
     update: StateUpdateFunction<K, V, S>,
-    options: {
-      numPartitions?: number;
-      initialState?: Iterable<readonly [K, S]> | Batch<readonly [K, S]>;
-    } = {},
+    options?: UpdateStateByKeyOptions<K, S> & { readonly perPartition?: false },
+  ): DStream<[K, S]>;
+  updateStateByKey<K, V, S>(
+    this: DStream<readonly [K, V]>,
+    update: PartitionStateUpdateFunction<K, V, S>,
+    options: UpdateStateByKeyOptions<K, S> & { readonly perPartition: true },
+  ): DStream<[K, S]>;
+  updateStateByKey<K, V, S>(
+    this: DStream<readonly [K, V]>,
+    update: StateUpdateFunction<K, V, S> | PartitionStateUpdateFunction<K, V, S>,
+    options: UpdateStateByKeyOptions<K, S> & { readonly perPartition?: boolean } = {},
   ): DStream<[K, S]> {
-    const partitions = this.partitionCount(options.numPartitions);
+    const partitioner =
+      options.partitioner === undefined
+        ? undefined
+        : requirePartitioner('partitioner', options.partitioner);
+    if (
+      partitioner !== undefined &&
+      options.numPartitions !== undefined &&
+      options.numPartitions !== partitioner.numPartitions
+    ) {
+      throw new ConfigurationError(
+        'numPartitions',
+        options.numPartitions,
+        `expected the partitioner's numPartitions (${partitioner.numPartitions}) or none`,
+      );
+    }
+    const rememberPartitioner = options.rememberPartitioner ?? true;
+    if (typeof rememberPartitioner !== 'boolean') {
+      throw new ConfigurationError(
+        'rememberPartitioner',
+        rememberPartitioner,
+        'expected true or false',
+      );
+    }
+    const partitions = partitioner?.numPartitions ?? this.partitionCount(options.numPartitions);
+    const updater: StateUpdater<K, V, S> =
+      options.perPartition === true
+        ? { perPartition: true, fn: update as PartitionStateUpdateFunction<K, V, S> }
+        : { perPartition: false, fn: update as StateUpdateFunction<K, V, S> };
     return this.derive(
-      new StateComputation<K, V, S>(this, update, partitions, options.initialState),
+      new StateComputation<K, V, S>(
+        this,
+        updater,
+        partitioner,
+        partitions,
+        options.initialState,
+        rememberPartitioner,
+      ),
     );
   }
 
@@ -643,6 +735,7 @@ export class DStream<T> {
         [this, other],
         (batches, time) => fn(batches[0] as Batch<T>, batches[1] as Batch<U>, time),
         shape,
+        true,
       ),
     );
   }

@@ -1,4 +1,5 @@
 import { Batch } from '../batch/batch.js';
+import { partitionUnder, type Partitioner } from '../batch/partitioner.js';
 import { partitionOf } from '../util/hashing.js';
 import { KeyMap } from '../util/key-map.js';
 import { DStreamError } from '../util/errors.js';
@@ -9,14 +10,38 @@ import type { DStream } from './dstream.js';
 /**
  * The function of `updateStateByKey`: called every batch for every key that has a state or new
  * values, with the key's new values of the batch (an empty array when it has none; treat the
- * array as read-only), its previous state (`undefined` for a key without one) and the key. It
- * returns the key's new state, or `undefined` to remove the key.
+ * array as read-only), its previous state (`undefined` for a key without one), the key and the
+ * batch time. It returns the key's new state, or `undefined` to remove the key.
  */
 export type StateUpdateFunction<K, V, S> = (
   values: V[],
   state: S | undefined,
   key: K,
+  time: number,
 ) => S | undefined;
+
+/**
+ * One key of a partition, as a {@link PartitionStateUpdateFunction} sees it: the key, its new
+ * values of the batch (empty when it has none; read-only) and its previous state (`undefined`
+ * for a new key).
+ */
+export type KeyStateEntry<K, V, S> = readonly [key: K, values: V[], state: S | undefined];
+
+/**
+ * The function of `updateStateByKey` with `perPartition: true` (Spark's iterator form): called
+ * once per partition of every batch with every key of that partition that has a state or new
+ * values; it returns the partition's new `[key, state]` pairs. Keys it leaves out are removed.
+ */
+export type PartitionStateUpdateFunction<K, V, S> = (
+  entries: readonly KeyStateEntry<K, V, S>[],
+  time: number,
+  partitionIndex: number,
+) => Iterable<readonly [K, S]>;
+
+/** How the state is updated: key by key, or a whole partition at once. */
+export type StateUpdater<K, V, S> =
+  | { readonly perPartition: false; readonly fn: StateUpdateFunction<K, V, S> }
+  | { readonly perPartition: true; readonly fn: PartitionStateUpdateFunction<K, V, S> };
 
 /** What {@link StateComputation.snapshotState} returns: every key's state after batch `time`. */
 export interface KeyedStateSnapshot<K, S> {
@@ -58,18 +83,28 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
   private normalizedInitialState: Partitions<readonly [K, S]> | undefined;
   /** The last computed state (or the restored one), in this stream's partitioning. */
   private last: { readonly time: number; readonly partitions: Partitions<[K, S]> } | undefined;
+  /** Whether the last state's keys sit where this stream put them (not so after a restore). */
+  private lastPlacedHere = true;
+  private readonly numPartitions: number;
 
   constructor(
     private readonly parent: DStream<readonly [K, V]>,
-    private readonly update: StateUpdateFunction<K, V, S>,
-    private readonly numPartitions: number,
+    private readonly updater: StateUpdater<K, V, S>,
+    /** Where keys go; `undefined` for keys hashed into `numPartitions`. */
+    private readonly partitioner: Partitioner<K> | undefined,
+    numPartitions: number,
     initialState?: Iterable<readonly [K, S]> | Batch<readonly [K, S]>,
+    /**
+     * Whether the state keeps the partitioning the update left it in from batch to batch
+     * (Spark's `rememberPartitioner`); otherwise every key is placed by the partitioner again.
+     */
+    private readonly rememberPartitioner = true,
   ) {
-    requireFunction('updateStateByKey update function', update);
-    requirePositiveInteger('numPartitions', numPartitions);
+    requireFunction('updateStateByKey update function', updater.fn);
+    this.numPartitions = requirePositiveInteger('numPartitions', numPartitions);
     this.parents = [parent];
     this.slideDuration = parent.slideDuration;
-    this.shape = { numPartitions };
+    this.shape = updater.perPartition ? { numPartitions, perPartition: true } : { numPartitions };
     this.initialState =
       initialState === undefined || initialState instanceof Batch
         ? initialState
@@ -82,8 +117,6 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
     const batch = await this.parent.getOrCompute(time);
     if (previous === undefined && batch === undefined) return undefined;
 
-    const numPartitions = this.numPartitions;
-    const update = this.update;
     const grouped = new KeyMap<K, V[]>();
     if (batch !== undefined) {
       const partitions = batch.partitions;
@@ -98,11 +131,32 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
       }
     }
 
-    const output: [K, S][][] = Array.from({ length: numPartitions }, () => []);
     // Keys with a previous state, in the previous state's order. Our own previous batches are
-    // already hash-partitioned into `numPartitions`, so a key stays in its partition.
-    const ownPartitioning = previous !== undefined;
+    // already partitioned (unless the partitioning is not remembered), so a key stays put.
+    const ownPartitioning =
+      previous !== undefined &&
+      this.rememberPartitioner &&
+      (this.lastPlacedHere || this.last?.partitions !== previous);
     const previousPartitions = previous ?? this.initialStatePartitions();
+    const output = this.updater.perPartition
+      ? this.updatePartitions(this.updater.fn, previousPartitions, ownPartitioning, grouped, time)
+      : this.updateKeys(this.updater.fn, previousPartitions, ownPartitioning, grouped, time);
+
+    if (this.last === undefined || time > this.last.time) {
+      this.last = { time, partitions: output };
+      this.lastPlacedHere = true;
+    }
+    return Batch.fromPartitions(output);
+  }
+
+  private updateKeys(
+    update: StateUpdateFunction<K, V, S>,
+    previousPartitions: Partitions<readonly [K, S]>,
+    ownPartitioning: boolean,
+    grouped: KeyMap<K, V[]>,
+    time: number,
+  ): [K, S][][] {
+    const output: [K, S][][] = Array.from({ length: this.numPartitions }, () => []);
     for (let p = 0; p < previousPartitions.length; p++) {
       const pairs = previousPartitions[p];
       for (let i = 0; i < pairs.length; i++) {
@@ -110,20 +164,65 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
         const key = pair[0];
         const values = grouped.get(key);
         if (values !== undefined) grouped.delete(key);
-        const state = update(values ?? NO_VALUES, pair[1], key);
+        const state = update(values ?? NO_VALUES, pair[1], key, time);
         if (state === undefined) continue;
         if (ownPartitioning) output[p].push(state === pair[1] ? (pair as [K, S]) : [key, state]);
-        else output[partitionOf(key, numPartitions)].push([key, state]);
+        else output[this.partitionOfKey(key)].push([key, state]);
       }
     }
     // Keys that are new in this batch.
     grouped.forEach((values, key) => {
-      const state = update(values, undefined, key);
-      if (state !== undefined) output[partitionOf(key, numPartitions)].push([key, state]);
+      const state = update(values, undefined, key, time);
+      if (state !== undefined) output[this.partitionOfKey(key)].push([key, state]);
     });
+    return output;
+  }
 
-    if (this.last === undefined || time > this.last.time) this.last = { time, partitions: output };
-    return Batch.fromPartitions(output);
+  private updatePartitions(
+    update: PartitionStateUpdateFunction<K, V, S>,
+    previousPartitions: Partitions<readonly [K, S]>,
+    ownPartitioning: boolean,
+    grouped: KeyMap<K, V[]>,
+    time: number,
+  ): [K, S][][] {
+    const entries: KeyStateEntry<K, V, S>[][] = Array.from(
+      { length: this.numPartitions },
+      () => [],
+    );
+    for (let p = 0; p < previousPartitions.length; p++) {
+      const pairs = previousPartitions[p];
+      for (let i = 0; i < pairs.length; i++) {
+        const key = pairs[i][0];
+        const values = grouped.get(key);
+        if (values !== undefined) grouped.delete(key);
+        const target = ownPartitioning ? p : this.partitionOfKey(key);
+        entries[target].push([key, values ?? NO_VALUES, pairs[i][1]]);
+      }
+    }
+    grouped.forEach((values, key) => {
+      entries[this.partitionOfKey(key)].push([key, values, undefined]);
+    });
+    const output: [K, S][][] = new Array<[K, S][]>(this.numPartitions);
+    for (let p = 0; p < entries.length; p++) {
+      const result = update(entries[p], time, p);
+      if (result === null || typeof result !== 'object' || !(Symbol.iterator in result)) {
+        throw new DStreamError(
+          'STATE_UPDATE_INVALID',
+          `The partition update function of updateStateByKey returned ${String(result)} for partition ${p} at time ${time}; it must return an iterable of [key, state] pairs`,
+        );
+      }
+      const pairs: [K, S][] = [];
+      for (const pair of result) pairs.push(pair as [K, S]);
+      output[p] = pairs;
+    }
+    return output;
+  }
+
+  private partitionOfKey(key: K): number {
+    const partitioner = this.partitioner;
+    return partitioner === undefined
+      ? partitionOf(key, this.numPartitions)
+      : partitionUnder(partitioner, key);
   }
 
   /** Every key's state after the last computed batch, as plain data; `undefined` before the first. */
@@ -141,6 +240,8 @@ export class StateComputation<K, V, S> implements StatefulComputation<[K, S]> {
       return;
     }
     this.last = readKeyedSnapshot<K, S>(snapshot, this.kind, this.numPartitions);
+    // The snapshot is hash-partitioned: keys go back where the partitioner wants them next batch.
+    this.lastPlacedHere = this.partitioner === undefined && !this.updater.perPartition;
   }
 
   private async previousState(

@@ -1,9 +1,14 @@
 import type { Batch } from '../batch/batch.js';
+import { DStreamError } from '../util/errors.js';
 import { IllegalArgumentError } from './illegal-argument-error.js';
 import type { DStreamComputation } from './dstream-computation.js';
 import type { DStream } from './dstream.js';
 
-/** The records of several streams with the same slide, batch by batch. */
+/**
+ * The records of several streams with the same slide, batch by batch. As in Spark, a parent
+ * without a batch for a time fails the batch (`PARENT_BATCH_MISSING`) rather than giving a
+ * partial union.
+ */
 export class UnionComputation<T> implements DStreamComputation<T> {
   readonly kind = 'union';
   readonly slideDuration: number;
@@ -25,13 +30,18 @@ export class UnionComputation<T> implements DStreamComputation<T> {
     }
   }
 
-  async compute(time: number): Promise<Batch<T> | undefined> {
+  async compute(time: number, self: DStream<T>): Promise<Batch<T> | undefined> {
     const batches: Batch<T>[] = [];
     for (const parent of this.parents) {
       const batch = await parent.getOrCompute(time);
-      if (batch !== undefined) batches.push(batch);
+      if (batch === undefined) {
+        throw new DStreamError(
+          'PARENT_BATCH_MISSING',
+          `Stream ${self.describe()} cannot unify its parents' batches at time ${time}: its parent ${parent.describe()} has no batch for that time`,
+        );
+      }
+      batches.push(batch);
     }
-    if (batches.length === 0) return undefined;
     return batches.length === 1 ? batches[0] : batches[0].union(...batches.slice(1));
   }
 }

@@ -1,9 +1,16 @@
+import type { DecodeFailureSummary } from '../decoding/decode-failure-ledger.js';
+
 /** What one input stream contributed to one batch. */
 export interface StreamInputInfo {
   readonly streamId: number;
   readonly numRecords: number;
   /** Source facts for the batch: offset ranges, file lists, block ids. */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /**
+   * Records of this stream that could not be decoded since the previous batch and were skipped
+   * or dead-lettered (by its `onDecodeError` policy); absent when there were none.
+   */
+  readonly decodeFailures?: DecodeFailureSummary;
 }
 
 /** One output operation of one batch. */

@@ -1,4 +1,5 @@
 import type { Batch } from '../batch/batch.js';
+import { claimOutputSink } from '../sink/sink-roles.js';
 import type { Sink, SinkBatchContext } from '../sink/sink.js';
 import type { StreamingContext } from '../streaming-context.js';
 
@@ -14,6 +15,7 @@ export class SinkOutput<T> {
     private readonly sink: Sink<T>,
     private readonly context: StreamingContext,
   ) {
+    claimOutputSink(sink);
     context.onStop(async () => {
       if (this.opened !== undefined) {
         this.opened = undefined;

@@ -1,5 +1,12 @@
 import type { DStreamGraph } from '../dstream/dstream-graph.js';
+import {
+  closeDeadLetterChannels,
+  setDeadLetterBatchTime,
+} from '../decoding/dead-letter-channel.js';
+import { forgetUnreportedDecodeFailures } from '../decoding/decode-failure-ledger.js';
 import type { Clock } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { reportDecodeFailures } from './decode-failure-report.js';
 import type { InputInfoTracker } from './input-info-tracker.js';
 import type { JobScheduler } from './job-scheduler.js';
 import type { ReceivedBlockTracker } from './received-block-tracker.js';
@@ -31,6 +38,7 @@ export class JobGenerator {
     private readonly inputInfoTracker: InputInfoTracker,
     private readonly scheduler: JobScheduler,
     private readonly reportError: (error: unknown) => void,
+    private readonly logger: Logger = silentLogger,
   ) {}
 
   /** The time before the first batch. */
@@ -52,6 +60,7 @@ export class JobGenerator {
     const firstTime = (Math.floor(this.clock.now() / interval) + 1) * interval;
     const zeroTime = firstTime - interval;
     this.zeroTimeValue = zeroTime;
+    resetDecodeAccounting();
     this.graph.start(zeroTime);
     this.scheduleTick(firstTime);
     return zeroTime;
@@ -65,12 +74,29 @@ export class JobGenerator {
   restart(zeroTime: number, checkpointTime: number): void {
     const interval = this.batchInterval;
     this.zeroTimeValue = zeroTime;
+    resetDecodeAccounting();
     this.graph.start(zeroTime);
     this.lastTime = checkpointTime;
     const now = this.clock.now();
     let time = checkpointTime + interval;
     for (; time <= now; time += interval) this.generate(time);
     this.scheduleTick(time);
+  }
+
+  /**
+   * Reports the decoding failures since the last batch, writes the dead letters still waiting
+   * and closes the dead-letter sinks: called when the context stops, after its last batch.
+   */
+  async reportFinalDecodeFailures(): Promise<void> {
+    await reportDecodeFailures(
+      this.lastTime ?? this.zeroTimeValue ?? 0,
+      this.graph,
+      undefined,
+      this.logger,
+    );
+    await closeDeadLetterChannels((error) =>
+      this.logger.error({ err: error }, 'A dead-letter sink failed to close'),
+    );
   }
 
   /** Stops generating on the clock. */
@@ -104,12 +130,14 @@ export class JobGenerator {
   private generate(time: number): void {
     if (this.lastTime !== undefined && time <= this.lastTime) return;
     this.lastTime = time;
+    setDeadLetterBatchTime(time);
     this.onBatchTime?.(time);
     this.blockTracker.allocateBlocksToBatch(time);
     this.tail = this.tail.then(async () => {
       try {
         await this.onAllocated?.(time);
         const jobs = await this.graph.generateJobs(time);
+        void reportDecodeFailures(time, this.graph, this.inputInfoTracker, this.logger);
         this.scheduler.submit({
           time,
           jobs,
@@ -121,4 +149,10 @@ export class JobGenerator {
       }
     });
   }
+}
+
+/** A new run starts with no batch time for dead letters and no failures of an earlier run. */
+function resetDecodeAccounting(): void {
+  setDeadLetterBatchTime(undefined);
+  forgetUnreportedDecodeFailures();
 }

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import {
   Batch,
   ConfigurationError,
+  deadLetter,
+  jsonDecoder,
+  RecordDecoding,
   requirePositiveInteger,
+  silentLogger,
+  type DeadLetterRecord,
   type Sink,
   type SinkBatchContext,
   type SinkGuarantee,
@@ -20,6 +25,7 @@ const ID_SPACE = 1_000_000;
 
 interface ResolvedSinkSettings {
   readonly records: number;
+  readonly deadLetters: number;
   readonly visibilityTimeout: number;
   readonly exclude: Partial<Record<SinkCaseId, string>>;
 }
@@ -53,9 +59,14 @@ class SinkScope<T> {
 
   /** A batch of fresh ids. */
   batch(partitions: number, version = 0): PlannedBatch {
-    const ids = Array.from({ length: this.settings.records }, (_, index) => this.nextId + index);
+    return { ids: this.ids(this.settings.records), version, partitions };
+  }
+
+  /** `count` fresh ids. */
+  ids(count: number): number[] {
+    const ids = Array.from({ length: count }, (_, index) => this.nextId + index);
     this.nextId += ids.length;
-    return { ids, version, partitions };
+    return ids;
   }
 
   /** A new sink from the harness, checked against its declared guarantee. */
@@ -103,7 +114,8 @@ class SinkScope<T> {
 
   /** A new test context on a manual clock; stopped when the case ends. */
   context(): TestContext {
-    const tc = createTestContext({ batchInterval: BATCH_INTERVAL });
+    // Silent: some cases fail batches on purpose; what they check is what a reader sees.
+    const tc = createTestContext({ batchInterval: BATCH_INTERVAL, logger: silentLogger });
     this.contexts.push(tc);
     return tc;
   }
@@ -220,6 +232,54 @@ function failingAt<T>(
     },
   };
   return { sink: wrapper, reached };
+}
+
+/**
+ * A sink for dead letters that hands each letter to `sink` as the harness's record of the id
+ * the letter's source names (`record <id>`), keeping every write's batch time, partition and
+ * batch hooks: what the sink does with the engine's dead-letter writes is what a reader sees.
+ */
+function deadLettersInto<T>(sink: Sink<T>, harness: SinkHarness<T>): Sink<DeadLetterRecord> {
+  return {
+    guarantee: sink.guarantee,
+    name: `dead letters into ${sink.name ?? harness.name}`,
+    open: () => sink.open?.(),
+    close: () => sink.close?.(),
+    beginBatch: (batch: SinkBatchContext) => sink.beginBatch?.(batch),
+    commitBatch: (batch: SinkBatchContext) => sink.commitBatch?.(batch),
+    abortBatch: (batch: SinkBatchContext, error: unknown) => sink.abortBatch?.(batch, error),
+    write(letters: readonly DeadLetterRecord[], context: SinkWriteContext) {
+      const records = letters.map((letter) =>
+        harness.record(Number(/^record (\d+)$/.exec(letter.source)?.[1] ?? NaN), 0),
+      );
+      return sink.write(records, context);
+    },
+  };
+}
+
+/** Decodes payloads that are never valid JSON, one per id, under a dead-letter policy. */
+class UndecodableRecords {
+  private id = 0;
+  private readonly describeSource = (): string => `record ${this.id}`;
+
+  constructor(private readonly decoding: RecordDecoding<unknown>) {}
+
+  /** Decodes a bad payload for each id; every one becomes a dead letter. */
+  decode(ids: readonly number[]): void {
+    for (const id of ids) {
+      this.id = id;
+      const decoded = this.decoding.decode(
+        Buffer.from(`{"id": ${id}, not json`),
+        this.describeSource,
+      );
+      assert.equal(decoded, RecordDecoding.SKIPPED, 'an undecodable payload was decoded');
+    }
+  }
+
+  /** Resolves once the letters handed over so far are written. */
+  written(): Promise<void> {
+    return this.decoding.pendingDeadLetters();
+  }
 }
 
 const SINK_CASES: readonly SinkCaseDefinition[] = [
@@ -392,6 +452,67 @@ const SINK_CASES: readonly SinkCaseDefinition[] = [
       );
     },
   },
+  {
+    id: 'dead-letters-all-arrive',
+    title: 'dead-letters N records into the sink and N come back, each once',
+    applies: () => true,
+    async run<T>(scope: SinkScope<T>) {
+      const name = scope.harness.name;
+      const total = scope.settings.deadLetters;
+      const ids = scope.ids(total);
+      const tc = scope.context();
+      const records = new UndecodableRecords(
+        new RecordDecoding(
+          jsonDecoder,
+          deadLetter(deadLettersInto(await scope.createSink(), scope.harness)),
+          silentLogger,
+        ),
+      );
+      // Spread as connectors produce them: before the first batch exists, while a direct source
+      // computes a batch and waits for its letters, in bursts a reliable receiver waits for
+      // between batches, and many within one millisecond that only the batch writes.
+      const quarter = Math.floor(total / 4);
+      const parts = [
+        ids.slice(0, quarter),
+        ids.slice(quarter, 2 * quarter),
+        ids.slice(2 * quarter, 3 * quarter),
+        ids.slice(3 * quarter),
+      ];
+      records.decode(parts[0]);
+      tc.ssc
+        .inputStream<number>({
+          kind: 'undecodable',
+          computeBatch: async (time) => {
+            if (time === BATCH_INTERVAL) {
+              records.decode(parts[1]);
+              await records.written();
+            }
+            return { batch: Batch.empty<number>() };
+          },
+        })
+        .foreachBatch(() => undefined);
+      await tc.advance(1);
+      const bursts = 5;
+      for (let burst = 0; burst < bursts; burst++) {
+        const size = Math.ceil(parts[2].length / bursts);
+        records.decode(parts[2].slice(burst * size, (burst + 1) * size));
+        await records.written();
+      }
+      await tc.advance(1);
+      records.decode(parts[3]);
+      await tc.advance(2);
+      await tc.stop();
+      const visible = await scope.visibleWhen((written) =>
+        allVisible(visibility(scope.harness, written, ids)),
+      );
+      assertExactlyOnce(
+        name,
+        visibility(scope.harness, visible, ids),
+        0,
+        `after dead-lettering ${total} records`,
+      );
+    },
+  },
 ];
 
 /** The ids of every sink case, in the order the suite runs them. */
@@ -449,6 +570,7 @@ function resolveSinkSettings<R>(harness: SinkHarness<R>): ResolvedSinkSettings {
   }
   return {
     records: requirePositiveInteger('settings.records', settings.records ?? 20),
+    deadLetters: requirePositiveInteger('settings.deadLetters', settings.deadLetters ?? 2000),
     visibilityTimeout: requirePositiveInteger(
       'settings.visibilityTimeout',
       settings.visibilityTimeout ?? 10_000,

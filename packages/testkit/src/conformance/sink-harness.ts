@@ -55,12 +55,15 @@ export type SinkCaseId =
   | 'rewrite-replaces'
   | 'rewrite-never-duplicates'
   | 'aborted-batch-invisible'
-  | 'uncommitted-batch-invisible-after-crash';
+  | 'uncommitted-batch-invisible-after-crash'
+  | 'dead-letters-all-arrive';
 
 /** Tuning of the sink cases. */
 export interface SinkConformanceSettings {
   /** Records per batch (default 20), spread over several partitions. */
   readonly records?: number;
+  /** Dead letters the `dead-letters-all-arrive` case writes (default 2000). */
+  readonly deadLetters?: number;
   /**
    * How long written records may take to become visible to {@link SinkHarness.readVisible},
    * in milliseconds (default 10 000).
