@@ -1,0 +1,92 @@
+import {
+  generateFuzzPayloads,
+  type FuzzPayloadOptions,
+  type FuzzPayloadSet,
+} from './fuzz-payloads.js';
+import { fuzzCount, fuzzSeed, fuzzTimeout, recordFuzzReport } from './fuzz-settings.js';
+import { assertFuzzReport, FuzzTally, type FuzzLimits, type FuzzReport } from './fuzz-tally.js';
+import { RssMonitor } from './rss-monitor.js';
+
+/** Settings of a {@link FuzzRun}: those of the payloads, with the count and seed optional. */
+export type FuzzRunOptions = Omit<FuzzPayloadOptions, 'seed' | 'count'> & {
+  /** Payloads (default {@link fuzzCount}: `DSTREAM_FUZZ_COUNT` or 10 000). */
+  readonly count?: number;
+  /** The seed (default {@link fuzzSeed}: `DSTREAM_FUZZ_SEED` or a fixed one). */
+  readonly seed?: number;
+};
+
+/**
+ * One fuzz run of a connector, in the three steps every connector's fuzz suite takes: generate
+ * the seeded payloads and start watching memory (the constructor); send {@link payloads} through
+ * the connector, feeding what comes out to {@link tally} (`tally.delivered(record)`, and
+ * `tally.deadLetterSink()` as the stream's `onDecodeError: deadLetter(...)`); wait for
+ * {@link completion}, stop the stream (so late duplicates show), and {@link conclude}.
+ *
+ * @example
+ * ```ts
+ * const run = new FuzzRun('socket-raw', { badKinds: ['truncated-json', 'binary'] });
+ * const stream = rawSocketStream(ssc, host, port, { decoder: 'json', onDecodeError: deadLetter(run.tally.deadLetterSink()) });
+ * stream.foreachBatch((batch) => batch.collect().forEach((r) => run.tally.delivered(r)));
+ * // ... start, send run.payloads ...
+ * await run.completion();
+ * await ssc.stop({ graceful: true });
+ * run.conclude();
+ * ```
+ */
+export class FuzzRun {
+  readonly set: FuzzPayloadSet;
+  readonly tally: FuzzTally;
+  readonly rss: RssMonitor;
+
+  constructor(
+    /** The connector (and mode) under test, as reports name it. */
+    readonly connector: string,
+    options: FuzzRunOptions = {},
+  ) {
+    this.set = generateFuzzPayloads({
+      ...options,
+      count: options.count ?? fuzzCount(),
+      seed: options.seed ?? fuzzSeed(),
+    });
+    this.tally = new FuzzTally(this.set);
+    this.rss = new RssMonitor().start();
+  }
+
+  /** The payloads' bytes, in the order to send them. */
+  get payloads(): Buffer[] {
+    return this.set.payloads.map((payload) => payload.bytes);
+  }
+
+  /** A test timeout that fits this run's size, in milliseconds. */
+  get timeout(): number {
+    return fuzzTimeout(this.set.payloads.length);
+  }
+
+  /**
+   * Resolves once every good record was delivered and every bad payload counted; rejects with
+   * the progress made when that does not happen within `timeout` milliseconds.
+   */
+  async completion(timeout = this.timeout - 15_000): Promise<void> {
+    const deadline = Date.now() + timeout;
+    while (!this.tally.complete) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Fuzz run of ${this.connector} (seed ${this.set.seed}) incomplete after ${timeout} ms: ${this.tally.describeProgress()}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Stops watching memory, records the report (for `pnpm fuzz`) and throws when the run lost,
+   * duplicated or invented a record, left a bad payload uncounted or let memory grow too much.
+   */
+  conclude(limits: FuzzLimits = {}): FuzzReport {
+    this.rss.stop();
+    const report = this.tally.report(this.connector, this.rss);
+    recordFuzzReport(report);
+    assertFuzzReport(report, limits, this.tally.unexpectedSamples);
+    return report;
+  }
+}
