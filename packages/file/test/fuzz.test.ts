@@ -9,6 +9,9 @@ const LINES_PER_FILE = 2000;
 const FILES_PER_BATCH = 5;
 const timeout = fuzzTimeout(fuzzCount());
 
+/** The modification time of the `n`th file (from 0): within the batch that takes it. */
+const fileTime = (n: number): number => batchTime(1 + Math.floor(n / FILES_PER_BATCH)) - 100;
+
 let context: StreamingContext | undefined;
 let cleanup: (() => Promise<void>) | undefined;
 
@@ -36,21 +39,18 @@ async function fuzzFileStream(run: FuzzRun, format: 'text' | 'jsonl'): Promise<v
     for (const record of batch.collect()) run.tally.delivered(record);
   });
   ssc.start();
-  const payloads = run.payloads;
   const newline = Buffer.from('\n');
-  let batches = 0;
-  for (let first = 0, file = 0; first < payloads.length; first += LINES_PER_FILE, file++) {
-    const lines = payloads.slice(first, first + LINES_PER_FILE).flatMap((p) => [p, newline]);
-    const batch = 1 + Math.floor(file / FILES_PER_BATCH);
-    await moveIn(
-      folders.staging,
-      folders.watched,
-      `part-${String(file).padStart(5, '0')}.${format === 'text' ? 'txt' : 'jsonl'}`,
-      Buffer.concat(lines),
-      batchTime(batch) - 100,
-    );
-    batches = batch;
-  }
+  let file = 0;
+  await run.send(
+    async (lines) => {
+      const name = `part-${String(file).padStart(5, '0')}.${format === 'text' ? 'txt' : 'jsonl'}`;
+      const content = Buffer.concat(lines.flatMap((line) => [line, newline]));
+      await moveIn(folders.staging, folders.watched, name, content, fileTime(file));
+      file++;
+    },
+    { chunk: LINES_PER_FILE },
+  );
+  const batches = Math.ceil(file / FILES_PER_BATCH);
   await runBatches(ssc, clock, batches + 1);
   await run.completion();
   await ssc.stop({ graceful: true });

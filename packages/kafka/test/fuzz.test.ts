@@ -30,15 +30,15 @@ describe.skipIf(!available)('kafka direct stream under fuzzed input', () => {
         badKinds: ['invalid-utf8', 'truncated-json', 'not-json', 'binary'],
       });
       const topic = await createTopic(PARTITIONS);
-      const payloads = run.payloads;
-      for (let first = 0; first < payloads.length; first += CHUNK) {
-        await produce(
-          topic,
-          payloads
-            .slice(first, first + CHUNK)
-            .map((value, i) => ({ value, partition: (first + i) % PARTITIONS })),
-        );
-      }
+      let sent = 0;
+      await run.send(
+        (chunk) =>
+          produce(
+            topic,
+            chunk.map((value) => ({ value, partition: sent++ % PARTITIONS })),
+          ),
+        { chunk: CHUNK },
+      );
       ssc = new StreamingContext({ batchInterval: 300 });
       const stream = kafkaDirectStream<string, unknown>(ssc, {
         brokers,

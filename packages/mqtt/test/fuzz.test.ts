@@ -52,15 +52,11 @@ describe.skipIf(!available)('mqtt stream under fuzzed input', () => {
 
       const publisher = await mqttClient(url, 5);
       cleanups.push(() => publisher.endAsync());
-      const payloads = run.payloads;
-      for (let first = 0; first < payloads.length; first += WINDOW) {
-        await Promise.all(
-          payloads
-            .slice(first, first + WINDOW)
-            .map((payload) => publisher.publishAsync(topic, payload, { qos: 1 })),
-        );
-      }
-
+      await run.send(
+        (chunk) =>
+          Promise.all(chunk.map((payload) => publisher.publishAsync(topic, payload, { qos: 1 }))),
+        { chunk: WINDOW },
+      );
       ssc = new StreamingContext({ batchInterval: 300, blockInterval: 100 });
       const stream = mqttStream(ssc, {
         url,

@@ -14,14 +14,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Sends `pieces` to the first client of the server, a thousand at a time. */
-async function sendAll(tcp: TestServer, pieces: readonly Buffer[]): Promise<void> {
-  const peer = await tcp.connection();
-  for (let i = 0; i < pieces.length; i += 1000) {
-    await send(peer, Buffer.concat(pieces.slice(i, i + 1000)));
-  }
-}
-
 const timeout = fuzzTimeout(fuzzCount());
 
 describe('socket connectors under fuzzed input', () => {
@@ -38,7 +30,8 @@ describe('socket connectors under fuzzed input', () => {
       });
       collectInto(stream, (record) => raw.tally.delivered(record));
       ssc.start();
-      await sendAll(server, raw.payloads.map(frame));
+      const peer = await server.connection();
+      await raw.send((chunk) => send(peer, Buffer.concat(chunk.map(frame))));
       await raw.completion();
       await ssc.stop({ graceful: true });
       raw.conclude();
@@ -61,10 +54,10 @@ describe('socket connectors under fuzzed input', () => {
       });
       collectInto(stream, (line) => text.tally.delivered(line));
       ssc.start();
+      const peer = await server.connection();
       const newline = Buffer.from('\n');
-      await sendAll(
-        server,
-        text.payloads.map((payload) => Buffer.concat([payload, newline])),
+      await text.send((chunk) =>
+        send(peer, Buffer.concat(chunk.flatMap((line) => [line, newline]))),
       );
       await text.completion();
       await ssc.stop({ graceful: true });

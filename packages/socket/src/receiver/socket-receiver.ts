@@ -15,7 +15,8 @@ const KEEP_ALIVE_DELAY = 10_000;
  * exponential backoff, reporting the first failure of a streak. It respects backpressure: when
  * `store()` asks to slow down it pauses the socket (TCP flow control then slows the server)
  * until the engine has capacity. A record cut short by the end of a connection is counted in
- * {@link truncatedRecords} and reported (`SOCKET_RECORD_TRUNCATED`), never dropped in silence.
+ * {@link truncatedRecords} and reported (`SOCKET_RECORD_TRUNCATED`, to listeners and the log),
+ * never dropped in silence.
  *
  * It is unreliable, as TCP gives no way to acknowledge or replay: what was read but not yet
  * stored when the receiver stops is lost, and a server that restarts sends only new data.
@@ -233,7 +234,7 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
       this.address,
       `The connection to ${this.address} ended inside a record: its first ${bytes} bytes arrived, the rest never did, so it is dropped (${this.truncated} records cut short so far)`,
     );
-    this.logger.warn({ address: this.address, bytes, truncated: this.truncated }, error.message);
+    // Reported errors reach listeners and the context's logger.
     this.reportError(error);
     return true;
   }

@@ -63,15 +63,43 @@ export class FuzzRun {
   }
 
   /**
+   * Sends the payloads in order through `sendChunk`, `chunk` at a time (default 1000), never
+   * more than `maxOutstanding` (default: no limit) ahead of what the stream has handled: for
+   * sources whose broker slows down with a long backlog. Start the stream first when a limit is
+   * set. Rejects like {@link completion} when the stream stops making progress before `timeout`.
+   */
+  async send(
+    sendChunk: (payloads: Buffer[]) => Promise<void>,
+    options: {
+      readonly chunk?: number;
+      readonly maxOutstanding?: number;
+      readonly timeout?: number;
+    } = {},
+  ): Promise<void> {
+    const chunk = options.chunk ?? 1000;
+    const maxOutstanding = options.maxOutstanding ?? Infinity;
+    const deadline = Date.now() + (options.timeout ?? this.timeout - 15_000);
+    const payloads = this.payloads;
+    for (let first = 0; first < payloads.length; first += chunk) {
+      await this.until(() => first - this.tally.handled <= maxOutstanding, deadline);
+      await sendChunk(payloads.slice(first, first + chunk));
+    }
+  }
+
+  /**
    * Resolves once every good record was delivered and every bad payload counted; rejects with
    * the progress made when that does not happen within `timeout` milliseconds.
    */
   async completion(timeout = this.timeout - 15_000): Promise<void> {
-    const deadline = Date.now() + timeout;
-    while (!this.tally.complete) {
+    await this.until(() => this.tally.complete, Date.now() + timeout);
+  }
+
+  private async until(condition: () => boolean, deadline: number): Promise<void> {
+    const started = Date.now();
+    while (!condition()) {
       if (Date.now() > deadline) {
         throw new Error(
-          `Fuzz run of ${this.connector} (seed ${this.set.seed}) incomplete after ${timeout} ms: ${this.tally.describeProgress()}`,
+          `Fuzz run of ${this.connector} (seed ${this.set.seed}) stalled: after ${Date.now() - started} ms, ${this.tally.describeProgress()}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -100,6 +100,11 @@ export class FuzzTally {
     };
   }
 
+  /** Distinct payloads handled so far: good records delivered and bad payloads counted. */
+  get handled(): number {
+    return this.goodDelivered + this.badCounted;
+  }
+
   /** Whether every good record arrived and every bad payload was counted. */
   get complete(): boolean {
     return this.goodDelivered === this.set.good && this.badCounted === this.set.bad;
