@@ -1,5 +1,5 @@
 import { afterEach, describe, it } from 'vitest';
-import { deadLetter, type StreamingContext } from '@dstream/core';
+import type { StreamingContext } from '@dstream/core';
 import { FuzzRun, fuzzCount, fuzzTimeout } from '@dstream/testkit';
 import { fileStream } from '../src/index.js';
 import { batchTime, manualContext, moveIn, runBatches, tempFolders } from './helpers.js';
@@ -31,13 +31,12 @@ async function fuzzFileStream(run: FuzzRun, format: 'text' | 'jsonl'): Promise<v
   cleanup = folders.cleanup;
   const { ssc, clock } = manualContext();
   context = ssc;
-  const stream = fileStream(ssc, folders.watched, {
-    format,
-    onDecodeError: deadLetter(run.tally.deadLetterSink()),
-  });
-  stream.foreachBatch((batch) => {
-    for (const record of batch.collect()) run.tally.delivered(record);
-  });
+  const onDecodeError = run.deadLetters();
+  run.deliverFrom(
+    format === 'text'
+      ? fileStream(ssc, folders.watched, { format, onDecodeError })
+      : fileStream(ssc, folders.watched, { format, onDecodeError }),
+  );
   ssc.start();
   const newline = Buffer.from('\n');
   let file = 0;
@@ -52,9 +51,7 @@ async function fuzzFileStream(run: FuzzRun, format: 'text' | 'jsonl'): Promise<v
   );
   const batches = Math.ceil(file / FILES_PER_BATCH);
   await runBatches(ssc, clock, batches + 1);
-  await run.completion();
-  await ssc.stop({ graceful: true });
-  run.conclude();
+  await run.finish(ssc);
 }
 
 describe('file stream under fuzzed input', () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, it } from 'vitest';
-import { deadLetter, StreamingContext } from '@dstream/core';
+import { StreamingContext } from '@dstream/core';
 import { FuzzRun, fuzzCount, fuzzTimeout } from '@dstream/testkit';
 import { requireBroker } from '../../../infra/test-support/brokers.mjs';
 import { kafkaDirectStream } from '../src/index.js';
@@ -45,15 +45,11 @@ describe.skipIf(!available)('kafka direct stream under fuzzed input', () => {
         topics: [topic],
         startingOffsets: 'earliest',
         valueDecoder: 'json',
-        onDecodeError: deadLetter(run.tally.deadLetterSink()),
+        onDecodeError: run.deadLetters(),
       });
-      stream.foreachBatch((batch) => {
-        for (const record of batch.collect()) run.tally.delivered(record.value);
-      });
+      run.deliverFrom(stream, (record) => record.value);
       ssc.start();
-      await run.completion();
-      await ssc.stop({ graceful: true });
-      run.conclude();
+      await run.finish(ssc);
     },
     fuzzTimeout(fuzzCount()),
   );

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { connect } from 'mqtt';
 import { afterEach, describe, it } from 'vitest';
-import { deadLetter, StreamingContext } from '@dstream/core';
+import { StreamingContext } from '@dstream/core';
 import { FuzzRun, fuzzCount, fuzzTimeout } from '@dstream/testkit';
 import { brokerAddresses, requireBroker } from '../../../infra/test-support/brokers.mjs';
 import { mqttStream } from '../src/index.js';
@@ -65,15 +65,11 @@ describe.skipIf(!available)('mqtt stream under fuzzed input', () => {
         qos: 1,
         clientId,
         decoder: 'json',
-        onDecodeError: deadLetter(run.tally.deadLetterSink()),
+        onDecodeError: run.deadLetters(),
       });
-      stream.foreachBatch((batch) => {
-        for (const message of batch.collect()) run.tally.delivered(message.payload);
-      });
+      run.deliverFrom(stream, (message) => message.payload);
       ssc.start();
-      await run.completion();
-      await ssc.stop({ graceful: true });
-      run.conclude();
+      await run.finish(ssc);
     },
     fuzzTimeout(fuzzCount()),
   );

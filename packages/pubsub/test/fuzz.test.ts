@@ -1,6 +1,6 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
-import { deadLetter, StreamingContext } from '@dstream/core';
+import { StreamingContext } from '@dstream/core';
 import { FuzzRun, fuzzCount, fuzzTimeout } from '@dstream/testkit';
 import { requireBroker } from '../../../infra/test-support/brokers.mjs';
 import { pubsubStream } from '../src/index.js';
@@ -43,20 +43,16 @@ describe.skipIf(!available)('Pub/Sub stream under fuzzed input', () => {
         projectId: PROJECT,
         subscription: subscriptionName,
         decoder: 'json',
-        onDecodeError: deadLetter(run.tally.deadLetterSink()),
+        onDecodeError: run.deadLetters(),
       });
-      stream.foreachBatch((batch) => {
-        for (const message of batch.collect()) run.tally.delivered(message.data);
-      });
+      run.deliverFrom(stream, (message) => message.data);
       ssc.start();
       // The emulator slows down with a long backlog: keep at most a few thousand messages in it.
       await run.send((chunk) => Promise.all(chunk.map((data) => topic.publishMessage({ data }))), {
         chunk: WINDOW,
         maxOutstanding: 4 * WINDOW,
       });
-      await run.completion();
-      await ssc.stop({ graceful: true });
-      run.conclude();
+      await run.finish(ssc);
       await topic.delete();
     },
     fuzzTimeout(fuzzCount()),

@@ -1,8 +1,8 @@
 import { afterEach, describe, it } from 'vitest';
-import { deadLetter, type StreamingContext } from '@dstream/core';
+import type { StreamingContext } from '@dstream/core';
 import { FuzzRun, fuzzCount, fuzzTimeout } from '@dstream/testkit';
 import { rawSocketStream, socketTextStream } from '../src/index.js';
-import { collectInto, frame, realTimeContext, send, TestServer } from './helpers.js';
+import { frame, realTimeContext, send, TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
 let context: StreamingContext | undefined;
@@ -15,26 +15,33 @@ afterEach(async () => {
 });
 
 const timeout = fuzzTimeout(fuzzCount());
+const NEWLINE = Buffer.from('\n');
+
+/** A started real-time context and the server's first connection. */
+async function connected(start: (ssc: StreamingContext, port: number) => void) {
+  server = await TestServer.start();
+  const { ssc } = realTimeContext();
+  context = ssc;
+  start(ssc, server.port);
+  ssc.start();
+  return { ssc, peer: await server.connection() };
+}
 
 describe('socket connectors under fuzzed input', () => {
   it(
     'rawSocketStream delivers every good JSON frame once and dead-letters every bad one',
     async () => {
-      const raw = new FuzzRun('socket-raw');
-      server = await TestServer.start();
-      const { ssc } = realTimeContext();
-      context = ssc;
-      const stream = rawSocketStream(ssc, '127.0.0.1', server.port, {
-        decoder: 'json',
-        onDecodeError: deadLetter(raw.tally.deadLetterSink()),
-      });
-      collectInto(stream, (record) => raw.tally.delivered(record));
-      ssc.start();
-      const peer = await server.connection();
-      await raw.send((chunk) => send(peer, Buffer.concat(chunk.map(frame))));
-      await raw.completion();
-      await ssc.stop({ graceful: true });
-      raw.conclude();
+      const run = new FuzzRun('socket-raw');
+      const { ssc, peer } = await connected((ssc, port) =>
+        run.deliverFrom(
+          rawSocketStream(ssc, '127.0.0.1', port, {
+            decoder: 'json',
+            onDecodeError: run.deadLetters(),
+          }),
+        ),
+      );
+      await run.send((chunk) => send(peer, Buffer.concat(chunk.map(frame))));
+      await run.finish(ssc);
     },
     timeout,
   );
@@ -42,26 +49,19 @@ describe('socket connectors under fuzzed input', () => {
   it(
     'socketTextStream delivers every valid line once and dead-letters every line of invalid UTF-8',
     async () => {
-      const text = new FuzzRun('socket-text', {
+      const run = new FuzzRun('socket-text', {
         badKinds: ['invalid-utf8', 'binary'],
         lineSafe: true,
       });
-      server = await TestServer.start();
-      const { ssc } = realTimeContext();
-      context = ssc;
-      const stream = socketTextStream(ssc, '127.0.0.1', server.port, {
-        onDecodeError: deadLetter(text.tally.deadLetterSink()),
-      });
-      collectInto(stream, (line) => text.tally.delivered(line));
-      ssc.start();
-      const peer = await server.connection();
-      const newline = Buffer.from('\n');
-      await text.send((chunk) =>
-        send(peer, Buffer.concat(chunk.flatMap((line) => [line, newline]))),
+      const { ssc, peer } = await connected((ssc, port) =>
+        run.deliverFrom(
+          socketTextStream(ssc, '127.0.0.1', port, { onDecodeError: run.deadLetters() }),
+        ),
       );
-      await text.completion();
-      await ssc.stop({ graceful: true });
-      text.conclude();
+      await run.send((chunk) =>
+        send(peer, Buffer.concat(chunk.flatMap((line) => [line, NEWLINE]))),
+      );
+      await run.finish(ssc);
     },
     timeout,
   );

@@ -137,10 +137,3 @@ export function memoryDeadLetters(): { sink: Sink<DeadLetterRecord>; records: De
     },
   };
 }
-
-/** Hands every record of every batch of `stream` to `take`. */
-export function collectInto<T>(stream: DStream<T>, take: (record: T) => void): void {
-  stream.foreachBatch((batch) => {
-    for (const record of batch.collect()) take(record);
-  });
-}

@@ -9,6 +9,7 @@ import {
   socketSink,
   socketTextStream,
   type SocketError,
+  type SocketSinkOptions,
 } from '../src/index.js';
 import { collectRecords, frame, realTimeContext, send } from './helpers.js';
 import { makeTestCertificates, type TestCertificates } from './tls-certificates.js';
@@ -72,6 +73,17 @@ function setup(): ReturnType<typeof realTimeContext> {
   return created;
 }
 
+/** The error of a one-attempt write of the socket sink to the server, or `undefined`. */
+function writeFailure(
+  options: Pick<SocketSinkOptions<string>, 'tls'>,
+): Promise<SocketError | undefined> {
+  const sink = socketSink<string>({ host: '127.0.0.1', port: server.port, retries: 0, ...options });
+  return sink.write(['never'], { batchTime: 1000, partition: 0, numPartitions: 1 }).then(
+    () => undefined,
+    (error: unknown) => error as SocketError,
+  );
+}
+
 describe('socket connectors over TLS', () => {
   it('socketTextStream receives lines over TLS from a server whose CA is given', async () => {
     server = await TlsTestServer.start(certificates);
@@ -133,18 +145,7 @@ describe('socket connectors over TLS', () => {
 
   it('socketSink refuses a server certificate from an unknown CA', async () => {
     server = await TlsTestServer.start(certificates);
-    const sink = socketSink<string>({
-      host: '127.0.0.1',
-      port: server.port,
-      tls: true,
-      retries: 0,
-    });
-    const failure = await sink
-      .write(['never'], { batchTime: 1000, partition: 0, numPartitions: 1 })
-      .then(
-        () => undefined,
-        (error: unknown) => error as SocketError,
-      );
+    const failure = await writeFailure({ tls: true });
     expect(failure?.code).toBe('SOCKET_WRITE_FAILED');
     expect(failure?.message).toContain("the server's TLS certificate was refused");
     expect(server.lines).toEqual([]);
@@ -172,18 +173,7 @@ describe('socket connectors over TLS', () => {
 
   it('refuses a certificate for another host name even from a trusted CA', async () => {
     server = await TlsTestServer.start(certificates);
-    const sink = socketSink<string>({
-      host: '127.0.0.1',
-      port: server.port,
-      tls: { ca: certificates.ca, servername: 'example.com' },
-      retries: 0,
-    });
-    const failure = await sink
-      .write(['never'], { batchTime: 1000, partition: 0, numPartitions: 1 })
-      .then(
-        () => undefined,
-        (error: unknown) => error as SocketError,
-      );
+    const failure = await writeFailure({ tls: { ca: certificates.ca, servername: 'example.com' } });
     expect(failure?.code).toBe('SOCKET_WRITE_FAILED');
     expect(failure?.message).toContain("the server's TLS certificate was refused");
     expect(failure?.message).toContain('example.com');

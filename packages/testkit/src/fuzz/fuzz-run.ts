@@ -1,4 +1,10 @@
 import {
+  deadLetter,
+  type DeadLetterPolicy,
+  type DStream,
+  type StreamingContext,
+} from '@dstream/core';
+import {
   generateFuzzPayloads,
   type FuzzPayloadOptions,
   type FuzzPayloadSet,
@@ -17,20 +23,18 @@ export type FuzzRunOptions = Omit<FuzzPayloadOptions, 'seed' | 'count'> & {
 
 /**
  * One fuzz run of a connector, in the three steps every connector's fuzz suite takes: generate
- * the seeded payloads and start watching memory (the constructor); send {@link payloads} through
- * the connector, feeding what comes out to {@link tally} (`tally.delivered(record)`, and
- * `tally.deadLetterSink()` as the stream's `onDecodeError: deadLetter(...)`); wait for
- * {@link completion}, stop the stream (so late duplicates show), and {@link conclude}.
+ * the seeded payloads and start watching memory (the constructor); send them through the
+ * connector ({@link send}), feeding what comes out to {@link tally} ({@link deliverFrom}, and
+ * {@link deadLetters} as the stream's `onDecodeError`); then {@link finish}: wait for
+ * {@link completion}, stop the context (so late duplicates show), and {@link conclude}.
  *
  * @example
  * ```ts
  * const run = new FuzzRun('socket-raw', { badKinds: ['truncated-json', 'binary'] });
- * const stream = rawSocketStream(ssc, host, port, { decoder: 'json', onDecodeError: deadLetter(run.tally.deadLetterSink()) });
- * stream.foreachBatch((batch) => batch.collect().forEach((r) => run.tally.delivered(r)));
- * // ... start, send run.payloads ...
- * await run.completion();
- * await ssc.stop({ graceful: true });
- * run.conclude();
+ * run.deliverFrom(rawSocketStream(ssc, host, port, { decoder: 'json', onDecodeError: run.deadLetters() }));
+ * ssc.start();
+ * await run.send((chunk) => writeFrames(chunk));
+ * await run.finish(ssc);
  * ```
  */
 export class FuzzRun {
@@ -52,6 +56,31 @@ export class FuzzRun {
     this.rss = new RssMonitor().start();
   }
 
+  /** The decode-error policy for the stream under test: dead letters go to {@link tally}. */
+  deadLetters(): DeadLetterPolicy {
+    return deadLetter(this.tally.deadLetterSink());
+  }
+
+  /**
+   * Hands every record of every batch of `stream` to {@link tally}, through `pick` (for
+   * example the value of a Kafka record) when given.
+   */
+  deliverFrom<T>(stream: DStream<T>, pick?: (record: T) => unknown): void {
+    stream.foreachBatch((batch) => {
+      for (const record of batch.collect()) this.tally.delivered(pick ? pick(record) : record);
+    });
+  }
+
+  /**
+   * Waits for {@link completion}, stops the context gracefully (so that late duplicates show),
+   * then {@link conclude}s.
+   */
+  async finish(ssc: StreamingContext, limits: FuzzLimits = {}): Promise<FuzzReport> {
+    await this.completion();
+    await ssc.stop({ graceful: true });
+    return this.conclude(limits);
+  }
+
   /** The payloads' bytes, in the order to send them. */
   get payloads(): Buffer[] {
     return this.set.payloads.map((payload) => payload.bytes);
@@ -69,7 +98,7 @@ export class FuzzRun {
    * set. Rejects like {@link completion} when the stream stops making progress before `timeout`.
    */
   async send(
-    sendChunk: (payloads: Buffer[]) => Promise<void>,
+    sendChunk: (payloads: Buffer[]) => Promise<unknown>,
     options: {
       readonly chunk?: number;
       readonly maxOutstanding?: number;
