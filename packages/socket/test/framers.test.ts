@@ -80,6 +80,36 @@ describe('LineFramer', () => {
     expect(lines([Buffer.from('a\n')]).incomplete).toBe(0);
   });
 
+  it('decodes Latin-1 lines, over-long ones discarded, wherever the packets are cut', () => {
+    const bytes = Buffer.from('café\r\n' + 'x'.repeat(12) + '\nña\n', 'latin1');
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const result = lines(cutAt(bytes, [cut]), { encoding: 'latin1', max: 10 });
+      expect(result.out, `cut at byte ${cut}`).toEqual(['café', 'ña']);
+      expect(result.tooLong.length, `cut at byte ${cut}`).toBe(1);
+    }
+  });
+
+  it('resumes after a pause in the middle of lines decoded together, with bad lines among them', () => {
+    const framer = new LineFramer(
+      'utf8',
+      100,
+      () => {},
+      () => {},
+    );
+    const out: string[] = [];
+    let budget = 2;
+    const emit = (line: string): boolean => {
+      out.push(line);
+      return --budget > 0;
+    };
+    framer.push(Buffer.from('a\nb\nc\nd'));
+    expect(framer.drain(emit)).toBe(false);
+    framer.push(Buffer.concat([Buffer.from('\n'), Buffer.from([0xff, 0x0a]), Buffer.from('e\n')]));
+    budget = 100;
+    expect(framer.drain(emit)).toBe(true);
+    expect(out).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('decodes other encodings, such as UTF-16LE cut inside a character', () => {
     const bytes = Buffer.from('a€\r\nb😀\n', 'utf16le');
     const pieces = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));

@@ -39,8 +39,14 @@ export class LineFramer implements RecordFramer<string> {
   /** Characters counted in the first {@link counted} bytes of the current line. */
   private characters = 0;
   private counted = 0;
-  /** Lines ending at or before this index of {@link pending} are known to be valid. */
-  private validatedUpTo = 0;
+  /**
+   * Complete lines decoded at once, each ending with `\n`, handed over from
+   * {@link regionPosition} on; their bytes are already consumed from {@link pending}.
+   */
+  private region = '';
+  private regionPosition = 0;
+  /** Up to this index of {@link pending}, lines are decoded one by one (they hold invalid bytes). */
+  private lineByLineUntil = -1;
   /** Dropping an over-long line until its newline. */
   private discarding = false;
   /** Bytes per code unit: 2 for UTF-16LE, where a newline is `0A 00` at an even offset. */
@@ -68,21 +74,29 @@ export class LineFramer implements RecordFramer<string> {
     this.pending = EMPTY;
     this.position = 0;
     this.discarding = false;
+    this.region = '';
+    this.regionPosition = 0;
+    this.lineByLineUntil = -1;
     this.startLine();
   }
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    this.lineByLineUntil -= this.position;
     this.pending =
       this.position >= this.pending.length
         ? chunk
         : Buffer.concat([this.pending.subarray(this.position), chunk]);
     this.position = 0;
-    this.validatedUpTo = 0;
   }
 
   drain(emit: (line: string) => boolean): boolean {
     for (;;) {
+      if (this.region.length > 0) {
+        if (!this.drainRegion(emit)) return false;
+        continue;
+      }
+      if (this.openRegion()) continue;
       const newline = this.findNewline();
       if (newline === -1) {
         this.keepPartial();
@@ -113,6 +127,51 @@ export class LineFramer implements RecordFramer<string> {
 
   incompleteBytes(): number {
     return this.discarding ? 0 : this.pending.length - this.position;
+  }
+
+  /**
+   * Decodes every complete line buffered into {@link region} at once, when their bytes are valid
+   * text in the encoding (the common case, and the fast one); `false` when there is no complete
+   * line or lines must be decoded one by one (UTF-16, invalid UTF-8, a line being discarded).
+   */
+  private openRegion(): boolean {
+    if (this.width !== 1 || this.discarding || this.position <= this.lineByLineUntil) return false;
+    const buffer = this.pending;
+    const last = buffer.lastIndexOf(NEWLINE);
+    if (last < this.position) return false;
+    if (this.utf8 && !isUtf8(buffer.subarray(this.position, last + 1))) {
+      this.lineByLineUntil = last;
+      return false;
+    }
+    this.region = buffer.toString(this.encoding, this.position, last + 1);
+    this.regionPosition = 0;
+    this.position = last + 1;
+    this.startLine();
+    return true;
+  }
+
+  /** Hands over the lines of {@link region}; `false` asks to pause. */
+  private drainRegion(emit: (line: string) => boolean): boolean {
+    const text = this.region;
+    const max = this.maxLineLength;
+    let next = this.regionPosition;
+    while (next < text.length) {
+      const start = next;
+      const newline = text.indexOf('\n', start);
+      next = newline + 1;
+      const end = newline > start && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline;
+      if (end - start > max) {
+        this.onLineTooLong(end - start, true);
+        continue;
+      }
+      if (!emit(text.slice(start, end))) {
+        this.regionPosition = next;
+        if (next >= text.length) this.region = '';
+        return false;
+      }
+    }
+    this.region = '';
+    return true;
   }
 
   private startLine(): void {
@@ -155,25 +214,11 @@ export class LineFramer implements RecordFramer<string> {
         return true;
       }
     }
-    if (this.utf8 && end > this.validatedUpTo && !this.validate(start, end)) {
+    if (this.utf8 && !isUtf8(buffer.subarray(start, end))) {
       this.onUndecodable(Buffer.from(buffer.subarray(start, end)));
       return true;
     }
     return emit(buffer.toString(this.encoding, start, end));
-  }
-
-  /**
-   * Whether `[start, end)` is valid UTF-8. The first check covers every complete line buffered
-   * at once; only when that region holds invalid bytes is each line checked on its own.
-   */
-  private validate(start: number, end: number): boolean {
-    const buffer = this.pending;
-    const last = buffer.lastIndexOf(NEWLINE);
-    if (last > end && isUtf8(buffer.subarray(start, last))) {
-      this.validatedUpTo = last;
-      return true;
-    }
-    return isUtf8(buffer.subarray(start, end));
   }
 
   private isCarriageReturn(buffer: Buffer, index: number): boolean {
