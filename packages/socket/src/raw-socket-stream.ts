@@ -1,7 +1,6 @@
 import {
   ConfigurationError,
   silentLogger,
-  RecordDecoding,
   requirePositiveInteger,
   requirePositiveNumber,
   resolveDecoder,
@@ -30,16 +29,32 @@ export interface RawSocketStreamOptions extends ConnectionOptions {
   readonly decoder?: DecoderName | Decoder<unknown>;
   /** What to do with a payload that cannot be decoded (default `'fail'`: the receiver restarts). */
   readonly onDecodeError?: DecodeErrorPolicy;
-  /** The largest payload accepted, in bytes (default 1 048 576); larger ones are reported and skipped. */
+  /**
+   * The largest payload accepted, in bytes (default 1 048 576, or `maxFrameLength` when that is
+   * smaller); larger ones are reported, counted and skipped without being buffered, and the
+   * stream stays in step.
+   */
   readonly maxRecordSize?: number;
+  /**
+   * The largest length a header may declare, in bytes (default 16 777 216, at most 4 294 967 295,
+   * not below `maxRecordSize`). A larger length is taken for a corrupt or foreign header: a
+   * decode failure under `onDecodeError`, after which the connection is closed and opened again
+   * (a length-prefixed stream cannot find its next frame), rather than skipping gigabytes and
+   * the valid frames in them.
+   */
+  readonly maxFrameLength?: number;
   /** Records per second the receiver may store (default: the context's `maxRate`). */
   readonly maxRate?: number;
 }
+
+const DEFAULT_MAX_RECORD_SIZE = 1024 * 1024;
+const DEFAULT_MAX_FRAME_LENGTH = 16 * 1024 * 1024;
 
 const KNOWN_OPTIONS = [
   'decoder',
   'onDecodeError',
   'maxRecordSize',
+  'maxFrameLength',
   'maxRate',
   ...CONNECTION_OPTION_NAMES,
 ];
@@ -105,22 +120,40 @@ export function createRawSocketReceiver(
   requireKnownOptions(options, KNOWN_OPTIONS, 'rawSocketStream');
   const connection = resolveConnection(host, port, options);
   const decoder = resolveDecoder<unknown>('decoder', options.decoder, 'buffer');
-  const maxRecordSize = requirePositiveInteger(
-    'maxRecordSize',
-    options.maxRecordSize ?? 1024 * 1024,
+  const maxFrameLength = requireFourByteLength(
+    'maxFrameLength',
+    options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH,
   );
-  if (maxRecordSize > 0xffffffff) {
+  const maxRecordSize = requireFourByteLength(
+    'maxRecordSize',
+    options.maxRecordSize ?? Math.min(DEFAULT_MAX_RECORD_SIZE, maxFrameLength),
+  );
+  if (maxRecordSize > maxFrameLength) {
     throw new ConfigurationError(
       'maxRecordSize',
       maxRecordSize,
-      'expected at most 4294967295 bytes (the largest 4-byte length)',
+      `expected at most maxFrameLength (${maxFrameLength} bytes)`,
     );
   }
   if (options.maxRate !== undefined) requirePositiveNumber('maxRate', options.maxRate);
-  const decoding = new RecordDecoding(
+  return new RawSocketReceiver(
+    connection,
     decoder,
     options.onDecodeError ?? 'fail',
     logger ?? silentLogger,
+    { maxRecordSize, maxFrameLength },
   );
-  return new RawSocketReceiver(connection, decoding, maxRecordSize);
+}
+
+/** A positive whole number of bytes that a 4-byte length can express. */
+function requireFourByteLength(option: string, value: unknown): number {
+  const bytes = requirePositiveInteger(option, value);
+  if (bytes > 0xffffffff) {
+    throw new ConfigurationError(
+      option,
+      bytes,
+      'expected at most 4294967295 bytes (the largest 4-byte length)',
+    );
+  }
+  return bytes;
 }

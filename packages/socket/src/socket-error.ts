@@ -3,7 +3,8 @@ import { DStreamError } from '@dstream/core';
 /**
  * A socket connector failed. `code` says how (`SOCKET_CONNECT_FAILED`,
  * `SOCKET_CONNECTION_LOST`, `SOCKET_LINE_TOO_LONG`, `SOCKET_RECORD_TOO_LARGE`,
- * `SOCKET_WRITE_FAILED`) and `address` names the peer as `host:port`; `cause` holds the
+ * `SOCKET_FRAME_TOO_LONG`, `SOCKET_RECORD_TRUNCATED`, `SOCKET_WRITE_FAILED`,
+ * `DEAD_LETTER_FAILED`) and `address` names the peer as `host:port`; `cause` holds the
  * underlying error.
  */
 export class SocketError extends DStreamError {

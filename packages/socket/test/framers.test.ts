@@ -10,10 +10,12 @@ function lines(
 ) {
   const out: string[] = [];
   const tooLong: Array<[number, boolean]> = [];
+  const undecodable: number[][] = [];
   const framer = new LineFramer(
     options.encoding ?? 'utf8',
     options.max ?? 1000,
     (length, complete) => tooLong.push([length, complete]),
+    (bytes) => undecodable.push([...bytes]),
   );
   const emit = (line: string): boolean => {
     out.push(line);
@@ -24,7 +26,7 @@ function lines(
     framer.drain(emit);
   }
   if (options.end) framer.finish(emit);
-  return { out, tooLong };
+  return { out, tooLong, undecodable, incomplete: framer.incompleteBytes() };
 }
 
 /** `bytes` cut into pieces at every position in `cuts`. */
@@ -50,6 +52,62 @@ describe('LineFramer', () => {
     }
     const oneByteAtATime = Array.from(bytes, (byte) => Buffer.from([byte]));
     expect(lines(oneByteAtATime).out).toEqual(['é€😀 zh:中文', 'second ñ']);
+  });
+
+  it('hands lines with invalid UTF-8 over as undecodable bytes, wherever the packets are cut', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('ok é\n'),
+      Buffer.from([0xe2, 0x82, 0x78, 0x0d, 0x0a]), // € cut short, then "x\r\n"
+      Buffer.from('😀 fin\n'),
+      Buffer.from([0xff, 0x0a]),
+      Buffer.from('\ufffd is a real character\n'),
+    ]);
+    const expected = ['ok é', '😀 fin', '\ufffd is a real character'];
+    const expectedUndecodable = [[0xe2, 0x82, 0x78], [0xff]];
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const result = lines(cutAt(bytes, [cut]));
+      expect(result.out, `cut at byte ${cut}`).toEqual(expected);
+      expect(result.undecodable, `cut at byte ${cut}`).toEqual(expectedUndecodable);
+    }
+    const oneByteAtATime = lines(Array.from(bytes, (byte) => Buffer.from([byte])));
+    expect(oneByteAtATime.out).toEqual(expected);
+    expect(oneByteAtATime.undecodable).toEqual(expectedUndecodable);
+  });
+
+  it('counts the bytes of a line whose newline has not arrived as incomplete', () => {
+    expect(lines([Buffer.from('a\nrest')]).incomplete).toBe(4);
+    expect(lines([Buffer.from('a\nrest')], { end: true }).incomplete).toBe(0);
+    expect(lines([Buffer.from('a\n')]).incomplete).toBe(0);
+  });
+
+  it('decodes Latin-1 lines, over-long ones discarded, wherever the packets are cut', () => {
+    const bytes = Buffer.from('café\r\n' + 'x'.repeat(12) + '\nña\n', 'latin1');
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const result = lines(cutAt(bytes, [cut]), { encoding: 'latin1', max: 10 });
+      expect(result.out, `cut at byte ${cut}`).toEqual(['café', 'ña']);
+      expect(result.tooLong.length, `cut at byte ${cut}`).toBe(1);
+    }
+  });
+
+  it('resumes after a pause in the middle of lines decoded together, with bad lines among them', () => {
+    const framer = new LineFramer(
+      'utf8',
+      100,
+      () => {},
+      () => {},
+    );
+    const out: string[] = [];
+    let budget = 2;
+    const emit = (line: string): boolean => {
+      out.push(line);
+      return --budget > 0;
+    };
+    framer.push(Buffer.from('a\nb\nc\nd'));
+    expect(framer.drain(emit)).toBe(false);
+    framer.push(Buffer.concat([Buffer.from('\n'), Buffer.from([0xff, 0x0a]), Buffer.from('e\n')]));
+    budget = 100;
+    expect(framer.drain(emit)).toBe(true);
+    expect(out).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
   it('decodes other encodings, such as UTF-16LE cut inside a character', () => {
@@ -111,6 +169,39 @@ describe('LineFramer', () => {
 });
 
 describe('LengthPrefixedFramer', () => {
+  it('stops at a length above maxFrameLength, handing over the bytes from the bad header on', () => {
+    const rejected: Array<[number, number[]]> = [];
+    const out: string[] = [];
+    const framer = new LengthPrefixedFramer(
+      100,
+      () => {},
+      1000,
+      (length, bytes) => rejected.push([length, [...bytes.subarray(0, 6)]]),
+    );
+    const bogus = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    const after = Array.from({ length: 1000 }, (_, i) => frame(`after ${i}`));
+    framer.push(Buffer.concat([frame('before'), bogus, ...after]));
+    framer.drain((payload) => out.push(payload.toString()) > 0);
+    framer.push(frame('later'));
+    framer.drain((payload) => out.push(payload.toString()) > 0);
+    expect(out).toEqual(['before']);
+    expect(rejected).toEqual([[0xffffffff, [0xff, 0xff, 0xff, 0xff, 0, 0]]]);
+    expect(framer.stopped).toBe(true);
+    expect(framer.incompleteBytes()).toBe(0);
+    framer.reset();
+    framer.push(frame('new connection'));
+    framer.drain((payload) => out.push(payload.toString()) > 0);
+    expect(out).toEqual(['before', 'new connection']);
+  });
+
+  it('counts the bytes of a frame cut short as incomplete, also after finish()', () => {
+    const framer = new LengthPrefixedFramer(100, () => {});
+    framer.push(Buffer.concat([frame('whole'), frame('cut short').subarray(0, 7)]));
+    framer.drain(() => true);
+    framer.finish();
+    expect(framer.incompleteBytes()).toBe(7);
+  });
+
   function frames(chunks: Buffer[], max = 100): { out: string[]; tooLarge: number[] } {
     const out: string[] = [];
     const tooLarge: number[] = [];

@@ -1,6 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import {
   StreamingContext,
+  type DeadLetterRecord,
+  type Sink,
   type DStream,
   type ReceiverInfo,
   type StreamingContextOptions,
@@ -119,4 +121,19 @@ export function frame(payload: string | Buffer): Buffer {
   const header = Buffer.alloc(4);
   header.writeUInt32BE(body.length);
   return Buffer.concat([header, body]);
+}
+
+/** A dead-letter sink keeping what it is given in memory. */
+export function memoryDeadLetters(): { sink: Sink<DeadLetterRecord>; records: DeadLetterRecord[] } {
+  const records: DeadLetterRecord[] = [];
+  return {
+    records,
+    sink: {
+      guarantee: 'at-least-once',
+      write(batch: readonly DeadLetterRecord[]) {
+        records.push(...batch);
+        return Promise.resolve();
+      },
+    },
+  };
 }

@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, DecodeError, type StreamingContext } from '@dstream/core';
+import { ConfigurationError, DecodeError, deadLetter, type StreamingContext } from '@dstream/core';
 import { createRawSocketReceiver, rawSocketStream, type SocketError } from '../src/index.js';
-import { collectRecords, frame, realTimeContext, send, sleep, TestServer } from './helpers.js';
+import {
+  collectRecords,
+  frame,
+  memoryDeadLetters,
+  realTimeContext,
+  send,
+  sleep,
+  TestServer,
+} from './helpers.js';
 
 const servers: TestServer[] = [];
 let context: StreamingContext | undefined;
@@ -114,6 +122,86 @@ describe('rawSocketStream', () => {
     await vi.waitFor(() => expect(received).toEqual([{ n: 1 }, { n: 4 }]), WAIT);
   });
 
+  it('takes a length above maxFrameLength for a decode failure naming the length and the limit, and connects again rather than swallowing what follows', async () => {
+    const tcp = await server();
+    const { ssc, receiverErrors } = setup();
+    const deadLetters = memoryDeadLetters();
+    const receiver = createRawSocketReceiver('127.0.0.1', tcp.port, {
+      decoder: 'string',
+      onDecodeError: deadLetter(deadLetters.sink),
+      reconnectDelay: 20,
+    });
+    const received = collectRecords(ssc.receiverStream(receiver));
+    ssc.start();
+    const bogus = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    const after = Array.from({ length: 1000 }, (_, i) => frame(`after ${i}`));
+    await send(await tcp.connection(), Buffer.concat([frame('before'), bogus, ...after]));
+    const tooLong = (): SocketError | undefined =>
+      receiverErrors.find((e) => (e as SocketError).code === 'SOCKET_FRAME_TOO_LONG') as
+        SocketError | undefined;
+    await vi.waitFor(() => expect(tooLong()).toBeDefined(), WAIT);
+    expect(tooLong()!.message).toContain('4294967295 bytes');
+    expect(tooLong()!.message).toContain('maxFrameLength 16777216');
+    expect(tooLong()!.message).toContain(`127.0.0.1:${tcp.port}`);
+    await vi.waitFor(() => expect(deadLetters.records.length).toBe(1), WAIT);
+    expect([...deadLetters.records[0].payload.subarray(0, 4)]).toEqual([0xff, 0xff, 0xff, 0xff]);
+    expect(deadLetters.records[0].error).toContain('maxFrameLength');
+    expect(receiver.decodeFailures).toBe(1);
+    // The connection is opened again and frames flow on it.
+    await send(await tcp.connection(2), frame('on the new connection'));
+    await vi.waitFor(() => expect(received).toEqual(['before', 'on the new connection']), WAIT);
+    expect(receiver.connections).toBe(2);
+  });
+
+  it("with onDecodeError 'fail', a length above maxFrameLength fails the receiver with a DecodeError naming it", async () => {
+    const tcp = await server();
+    const { ssc, receiverErrors } = setup();
+    const received = collectRecords(
+      rawSocketStream(ssc, '127.0.0.1', tcp.port, { decoder: 'string', maxFrameLength: 1000 }),
+    );
+    ssc.start();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(5000);
+    await send(await tcp.connection(), Buffer.concat([frame('first'), header, frame('lost')]));
+    await vi.waitFor(
+      () => expect(receiverErrors.some((e) => e instanceof DecodeError)).toBe(true),
+      WAIT,
+    );
+    const error = receiverErrors.find((e) => e instanceof DecodeError) as DecodeError;
+    expect(error.message).toContain('5000 bytes');
+    expect(error.message).toContain('maxFrameLength 1000');
+    await send(await tcp.connection(2), frame('again'));
+    await vi.waitFor(() => expect(received).toEqual(['first', 'again']), WAIT);
+  });
+
+  it('counts and reports a record cut short by the end of the connection', async () => {
+    const tcp = await server();
+    const { ssc, receiverErrors } = setup();
+    const receiver = createRawSocketReceiver('127.0.0.1', tcp.port, {
+      decoder: 'string',
+      reconnectDelay: 20,
+    });
+    const received = collectRecords(ssc.receiverStream(receiver));
+    ssc.start();
+    const first = await tcp.connection();
+    await send(first, Buffer.concat([frame('whole'), frame('cut short').subarray(0, 7)]));
+    await vi.waitFor(() => expect(received).toEqual(['whole']), WAIT);
+    first.end();
+    await vi.waitFor(() => expect(receiver.truncatedRecords).toBe(1), WAIT);
+    const second = await tcp.connection(2);
+    await send(second, Buffer.concat([frame('next'), frame('reset').subarray(0, 5)]));
+    await vi.waitFor(() => expect(received).toEqual(['whole', 'next']), WAIT);
+    second.resetAndDestroy();
+    await vi.waitFor(() => expect(receiver.truncatedRecords).toBe(2), WAIT);
+    const truncated = receiverErrors.filter(
+      (e) => (e as SocketError).code === 'SOCKET_RECORD_TRUNCATED',
+    ) as SocketError[];
+    expect(truncated.length).toBe(2);
+    expect(truncated[0].message).toContain(`127.0.0.1:${tcp.port}`);
+    expect(truncated[0].message).toContain('first 7 bytes');
+    expect(truncated[1].message).toContain('2 records cut short so far');
+  });
+
   it('rejects bad options when the stream is created, naming the option', () => {
     const { ssc } = setup();
     const bad: Array<[() => unknown, string]> = [
@@ -125,6 +213,16 @@ describe('rawSocketStream', () => {
         'onDecodeError',
       ],
       [() => rawSocketStream(ssc, 'localhost', 9999, { connectTimeout: 0 }), 'connectTimeout'],
+      [() => rawSocketStream(ssc, 'localhost', 9999, { maxFrameLength: 0 }), 'maxFrameLength'],
+      [
+        () => rawSocketStream(ssc, 'localhost', 9999, { maxFrameLength: 2 ** 32 }),
+        'maxFrameLength',
+      ],
+      [
+        () => rawSocketStream(ssc, 'localhost', 9999, { maxFrameLength: 100, maxRecordSize: 200 }),
+        'maxRecordSize',
+      ],
+      [() => rawSocketStream(ssc, 'localhost', 9999, { tls: 'yes' as unknown as true }), 'tls'],
     ];
     for (const [create, option] of bad) {
       let error: unknown;

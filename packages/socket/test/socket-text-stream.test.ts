@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, type StreamingContext } from '@dstream/core';
+import { ConfigurationError, DecodeError, deadLetter, type StreamingContext } from '@dstream/core';
 import { createSocketTextReceiver, SocketError, socketTextStream } from '../src/index.js';
-import { collectRecords, freePort, realTimeContext, send, sleep, TestServer } from './helpers.js';
+import {
+  collectRecords,
+  freePort,
+  memoryDeadLetters,
+  realTimeContext,
+  send,
+  sleep,
+  TestServer,
+} from './helpers.js';
 
 const servers: TestServer[] = [];
 let context: StreamingContext | undefined;
@@ -61,6 +69,96 @@ describe('socketTextStream', () => {
       await sleep(20);
     }
     await vi.waitFor(() => expect(received).toEqual(['é€😀', 'naïve café']), WAIT);
+  });
+
+  it("treats a line with invalid UTF-8 as a decode failure, as the 'string' decoder does: skipped and counted", async () => {
+    const tcp = await server();
+    const { ssc } = setup();
+    const receiver = createSocketTextReceiver('127.0.0.1', tcp.port, { onDecodeError: 'skip' });
+    const received = collectRecords(ssc.receiverStream(receiver));
+    ssc.start();
+    const peer = await tcp.connection();
+    const bytes = Buffer.concat([
+      Buffer.from('good 1\n'),
+      Buffer.from([0x66, 0xff, 0x0a]),
+      Buffer.from('caf'),
+      Buffer.from([0xc3, 0x0a]), // é cut short by the newline
+      Buffer.from('naïve €\n\ufffd kept\n'),
+    ]);
+    // Cut inside the invalid bytes and inside ï and €.
+    for (const [from, to] of [
+      [0, 8],
+      [8, 15],
+      [15, 19],
+      [19, 22],
+      [22, bytes.length],
+    ]) {
+      await send(peer, bytes.subarray(from, to));
+      await sleep(20);
+    }
+    await vi.waitFor(() => expect(received).toEqual(['good 1', 'naïve €', '\ufffd kept']), WAIT);
+    expect(receiver.decodeFailures).toBe(2);
+  });
+
+  it('with a dead-letter sink, writes the bytes of a line with invalid UTF-8 there', async () => {
+    const tcp = await server();
+    const { ssc } = setup();
+    const deadLetters = memoryDeadLetters();
+    const received = collectRecords(
+      socketTextStream(ssc, '127.0.0.1', tcp.port, {
+        onDecodeError: deadLetter(deadLetters.sink),
+      }),
+    );
+    ssc.start();
+    await send(
+      await tcp.connection(),
+      Buffer.concat([
+        Buffer.from('a\n'),
+        Buffer.from([0x62, 0xc0, 0xaf, 0x0a]),
+        Buffer.from('c\n'),
+      ]),
+    );
+    await vi.waitFor(() => expect(received).toEqual(['a', 'c']), WAIT);
+    await vi.waitFor(() => expect(deadLetters.records.length).toBe(1), WAIT);
+    expect([...deadLetters.records[0].payload]).toEqual([0x62, 0xc0, 0xaf]);
+    expect(deadLetters.records[0].source).toBe(`socket 127.0.0.1:${tcp.port} line 2`);
+  });
+
+  it("by default ('fail'), a line with invalid UTF-8 fails the receiver with a DecodeError naming the line", async () => {
+    const tcp = await server();
+    const { ssc, receiverErrors } = setup();
+    const received = collectRecords(socketTextStream(ssc, '127.0.0.1', tcp.port));
+    ssc.start();
+    await send(
+      await tcp.connection(),
+      Buffer.concat([Buffer.from('ok\n'), Buffer.from([0xed, 0xa0, 0x80, 0x0a])]),
+    );
+    await vi.waitFor(
+      () => expect(receiverErrors.some((e) => e instanceof DecodeError)).toBe(true),
+      WAIT,
+    );
+    const error = receiverErrors.find((e) => e instanceof DecodeError) as DecodeError;
+    expect(error.source).toBe(`socket 127.0.0.1:${tcp.port} line 2`);
+    await send(await tcp.connection(2), 'after restart\n');
+    await vi.waitFor(() => expect(received).toEqual(['ok', 'after restart']), WAIT);
+  });
+
+  it('counts and reports a line cut short when the connection is reset', async () => {
+    const tcp = await server();
+    const { ssc, receiverErrors } = setup();
+    const receiver = createSocketTextReceiver('127.0.0.1', tcp.port, { reconnectDelay: 5000 });
+    const received = collectRecords(ssc.receiverStream(receiver));
+    ssc.start();
+    const peer = await tcp.connection();
+    await send(peer, 'whole\npartial');
+    await vi.waitFor(() => expect(received).toEqual(['whole']), WAIT);
+    peer.resetAndDestroy();
+    await vi.waitFor(() => expect(receiver.truncatedRecords).toBe(1), WAIT);
+    expect(received).toEqual(['whole']);
+    const error = receiverErrors.find(
+      (e) => (e as SocketError).code === 'SOCKET_RECORD_TRUNCATED',
+    ) as SocketError;
+    expect(error.message).toContain('first 7 bytes');
   });
 
   it('takes text after the last newline as a last line when the server closes the connection', async () => {
@@ -172,6 +270,11 @@ describe('socketTextStream', () => {
       [
         () => socketTextStream(ssc, 'localhost', 9999, { encoding: 'klingon' as BufferEncoding }),
         'encoding',
+      ],
+      [() => socketTextStream(ssc, 'localhost', 9999, { encoding: 'base64' }), 'encoding'],
+      [
+        () => socketTextStream(ssc, 'localhost', 9999, { onDecodeError: 'ignore' as 'skip' }),
+        'onDecodeError',
       ],
       [() => socketTextStream(ssc, 'localhost', 9999, { maxLineLength: 0 }), 'maxLineLength'],
       [() => socketTextStream(ssc, 'localhost', 9999, { reconnectDelay: -5 }), 'reconnectDelay'],

@@ -36,3 +36,24 @@ export type {
   ConformanceReport,
   ExcludedCase,
 } from './conformance/conformance-case.js';
+
+export { SeededRandom } from './fuzz/seeded-random.js';
+export { generateFuzzPayloads, BAD_PAYLOAD_KINDS, FUZZ_ID_FIELD } from './fuzz/fuzz-payloads.js';
+export type {
+  BadPayloadKind,
+  FuzzPayload,
+  FuzzPayloadOptions,
+  FuzzPayloadSet,
+} from './fuzz/fuzz-payloads.js';
+export { FuzzTally, assertFuzzReport } from './fuzz/fuzz-tally.js';
+export type { FuzzReport, FuzzLimits } from './fuzz/fuzz-tally.js';
+export { FuzzRun } from './fuzz/fuzz-run.js';
+export type { FuzzRunOptions } from './fuzz/fuzz-run.js';
+export { RssMonitor } from './fuzz/rss-monitor.js';
+export {
+  fuzzCount,
+  fuzzSeed,
+  fuzzTimeout,
+  recordFuzzReport,
+  DEFAULT_FUZZ_SEED,
+} from './fuzz/fuzz-settings.js';

@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import {
   ConfigurationError,
   requireNonEmptyString,
@@ -11,8 +12,15 @@ export interface ConnectionOptions {
   readonly reconnectDelay?: number;
   /** The longest delay between reconnection attempts, in milliseconds (default 30 000). */
   readonly maxReconnectDelay?: number;
-  /** Milliseconds a connection attempt may take (default 10 000). */
+  /** Milliseconds a connection attempt (with its TLS handshake) may take (default 10 000). */
   readonly connectTimeout?: number;
+  /**
+   * Connect over TLS: `true` with Node.js defaults, or the options of `tls.connect` (`ca`,
+   * `cert`, `key`, `servername`, …). The server's certificate is verified against the trusted
+   * CAs (Node.js's, or `ca`) and its host name unless `rejectUnauthorized: false` is given,
+   * which accepts any certificate and should be used for tests only. Default: plain TCP.
+   */
+  readonly tls?: boolean | TlsConnectionOptions;
 }
 
 /** Connection settings with defaults applied, validated. */
@@ -22,6 +30,8 @@ export interface ResolvedConnection {
   readonly reconnectDelay: number;
   readonly maxReconnectDelay: number;
   readonly connectTimeout: number;
+  /** The TLS options, or `undefined` for plain TCP. */
+  readonly tls: TlsConnectionOptions | undefined;
 }
 
 /** The names of the {@link ConnectionOptions}, for unknown-option checks. */
@@ -29,6 +39,7 @@ export const CONNECTION_OPTION_NAMES = [
   'reconnectDelay',
   'maxReconnectDelay',
   'connectTimeout',
+  'tls',
 ] as const;
 
 /** Validates a host, a port and the connection options; errors name the option. */
@@ -43,5 +54,33 @@ export function resolveConnection(
   }
   const { reconnectDelay, maxReconnectDelay } = resolveReconnectBackoff(options);
   const connectTimeout = requirePositiveInteger('connectTimeout', options.connectTimeout ?? 10_000);
-  return { host: host as string, port, reconnectDelay, maxReconnectDelay, connectTimeout };
+  return {
+    host: host as string,
+    port,
+    reconnectDelay,
+    maxReconnectDelay,
+    connectTimeout,
+    tls: resolveTls(options.tls),
+  };
+}
+
+function resolveTls(tls: unknown): TlsConnectionOptions | undefined {
+  if (tls === undefined || tls === false) return undefined;
+  if (tls === true) return {};
+  if (tls === null || typeof tls !== 'object' || Array.isArray(tls)) {
+    throw new ConfigurationError(
+      'tls',
+      typeof tls,
+      'expected true, false or an object of tls.connect options',
+    );
+  }
+  const options = tls as TlsConnectionOptions;
+  if (options.rejectUnauthorized !== undefined && typeof options.rejectUnauthorized !== 'boolean') {
+    throw new ConfigurationError(
+      'tls.rejectUnauthorized',
+      options.rejectUnauthorized,
+      'expected true (verify the server certificate, the default) or false',
+    );
+  }
+  return { ...options };
 }

@@ -1,12 +1,18 @@
 import type { RecordFramer } from './record-framer.js';
 
 const HEADER_BYTES = 4;
+/** At most this many bytes from a bad header on are handed to `onFrameTooLong` (for a dead letter). */
+const MAX_REPORTED_BYTES = 64 * 1024;
 
 /**
  * Cuts bytes into length-prefixed frames: a 4-byte big-endian unsigned length, then that many
  * payload bytes. A frame longer than `maxRecordSize` is never buffered: it is reported through
- * `onRecordTooLarge` and its payload skipped as it arrives, so the stream stays in step. Each
- * payload is a buffer of its own (never a view into a larger read buffer).
+ * `onRecordTooLarge` and its payload skipped as it arrives, so the stream stays in step. A
+ * length above `maxFrameLength` cannot be a real frame: the stream is out of step and nothing
+ * after it can be trusted, so it is reported through `onFrameTooLong` with the bytes held from
+ * the bad header on, and the framer hands over nothing more until it is reset (the connection
+ * must be opened again). Each payload is a buffer of its own (never a view into a larger read
+ * buffer).
  */
 export class LengthPrefixedFramer implements RecordFramer<Buffer> {
   private chunks: Buffer[] = [];
@@ -15,10 +21,15 @@ export class LengthPrefixedFramer implements RecordFramer<Buffer> {
   private offset = 0;
   /** Payload bytes of an oversized frame still to skip. */
   private skipping = 0;
+  /** A length above `maxFrameLength` was read: the rest of the connection is not framed. */
+  private outOfStep = false;
 
   constructor(
     private readonly maxRecordSize: number,
     private readonly onRecordTooLarge: (size: number) => void,
+    private readonly maxFrameLength = 0xffffffff,
+    /** Called once with the bad length and a copy of the bytes held from its header on (at most `maxBytes`). */
+    private readonly onFrameTooLong: (length: number, bytes: Buffer) => void = () => {},
   ) {}
 
   reset(): void {
@@ -26,10 +37,16 @@ export class LengthPrefixedFramer implements RecordFramer<Buffer> {
     this.buffered = 0;
     this.offset = 0;
     this.skipping = 0;
+    this.outOfStep = false;
+  }
+
+  /** Whether a length above `maxFrameLength` stopped the framing of this connection. */
+  get stopped(): boolean {
+    return this.outOfStep;
   }
 
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
+    if (chunk.length === 0 || this.outOfStep) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
   }
@@ -42,8 +59,18 @@ export class LengthPrefixedFramer implements RecordFramer<Buffer> {
         this.skipping -= skipped;
         if (this.skipping > 0) return true;
       }
-      if (this.buffered < HEADER_BYTES) return true;
+      if (this.outOfStep || this.buffered < HEADER_BYTES) return true;
       const length = this.readLength();
+      if (length > this.maxFrameLength) {
+        this.outOfStep = true;
+        const held = Buffer.allocUnsafe(Math.min(this.buffered, MAX_REPORTED_BYTES));
+        this.consume(held.length, held);
+        this.chunks = [];
+        this.buffered = 0;
+        this.offset = 0;
+        this.onFrameTooLong(length, held);
+        return true;
+      }
       if (length > this.maxRecordSize) {
         this.consume(HEADER_BYTES, undefined);
         this.skipping = length;
@@ -59,8 +86,12 @@ export class LengthPrefixedFramer implements RecordFramer<Buffer> {
   }
 
   finish(): void {
-    // A frame cut short by the end of the connection is incomplete: nothing to hand over.
-    this.reset();
+    // A frame cut short by the end of the connection is incomplete: nothing to hand over. It
+    // stays counted in incompleteBytes() until the next connection resets the framer.
+  }
+
+  incompleteBytes(): number {
+    return this.outOfStep || this.skipping > 0 ? 0 : this.buffered;
   }
 
   /** The big-endian length at the read position (4 bytes are buffered). */

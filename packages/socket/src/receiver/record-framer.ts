@@ -15,4 +15,9 @@ export interface RecordFramer<F> {
   drain(emit: (frame: F) => boolean): boolean;
   /** The connection ended cleanly: hands over what remains, when the framing allows. */
   finish(emit: (frame: F) => boolean): void;
+  /**
+   * Bytes of a frame that began but is not complete (0 when none): what is lost when the
+   * connection ends now. Frames already reported and being skipped do not count.
+   */
+  incompleteBytes(): number;
 }

@@ -1,6 +1,7 @@
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { ReconnectBackoff, Receiver, type ReceiverCapabilities } from '@dstream/core';
 import type { ResolvedConnection } from '../connection/connection-options.js';
+import { describeConnectionFailure, openConnection } from '../connection/open-connection.js';
 import { formatAddress, messageOf, SocketError } from '../socket-error.js';
 import type { RecordFramer } from './record-framer.js';
 
@@ -8,11 +9,14 @@ import type { RecordFramer } from './record-framer.js';
 const KEEP_ALIVE_DELAY = 10_000;
 
 /**
- * A receiver reading from a TCP server as a client (as Spark's socket receivers do), cutting
- * the bytes into frames and storing a record per frame. It connects when started, and when the
- * server is not there yet or goes away it reconnects with capped exponential backoff, reporting
- * the first failure of a streak. It respects backpressure: when `store()` asks to slow down it
- * pauses the socket (TCP flow control then slows the server) until the engine has capacity.
+ * A receiver reading from a TCP server as a client (as Spark's socket receivers do), over TLS
+ * when configured, cutting the bytes into frames and storing a record per frame. It connects
+ * when started, and when the server is not there yet or goes away it reconnects with capped
+ * exponential backoff, reporting the first failure of a streak. It respects backpressure: when
+ * `store()` asks to slow down it pauses the socket (TCP flow control then slows the server)
+ * until the engine has capacity. A record cut short by the end of a connection is counted in
+ * {@link truncatedRecords} and reported (`SOCKET_RECORD_TRUNCATED`, to listeners and the log),
+ * never dropped in silence.
  *
  * It is unreliable, as TCP gives no way to acknowledge or replay: what was read but not yet
  * stored when the receiver stops is lost, and a server that restarts sends only new data.
@@ -33,6 +37,7 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
   private failureReported = false;
   private readonly backoff: ReconnectBackoff;
   private connectionsValue = 0;
+  private truncated = 0;
 
   /** Hands a frame over: stores its record; `false` asks to pause. One function per receiver. */
   protected abstract readonly emit: (frame: F) => boolean;
@@ -46,9 +51,20 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
     this.backoff = new ReconnectBackoff(connection);
   }
 
+  /** Hands a frame over ignoring backpressure: the connection is over and nothing more comes. */
+  private readonly emitRemaining = (frame: F): boolean => {
+    this.emit(frame);
+    return true;
+  };
+
   /** Connections established since the receiver was created. */
   get connections(): number {
     return this.connectionsValue;
+  }
+
+  /** Records cut short by the end of a connection (their beginning arrived, their end never did). */
+  get truncatedRecords(): number {
+    return this.truncated;
   }
 
   onStart(): void {
@@ -72,8 +88,8 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
   private connect(): void {
     this.reconnectTimer = undefined;
     if (this.stopped) return;
-    const { host, port, connectTimeout } = this.connection;
-    const socket = createConnection({ host, port });
+    const { connectTimeout } = this.connection;
+    const { socket, readyEvent } = openConnection(this.connection);
     this.socket = socket;
     this.paused = false;
     this.framer.reset();
@@ -83,7 +99,7 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
     socket.once('timeout', () => {
       if (!connected) socket.destroy(new Error(`connection timed out after ${connectTimeout} ms`));
     });
-    socket.once('connect', () => {
+    socket.once(readyEvent, () => {
       connected = true;
       socket.setTimeout(0);
       socket.setKeepAlive(true, KEEP_ALIVE_DELAY);
@@ -92,12 +108,24 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
       this.failureReported = false;
       this.logger.info({ address: this.address }, 'Socket receiver connected');
     });
+    let ended = false;
     socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
-    socket.once('end', () => this.onEnd(socket));
-    socket.on('error', (error) => {
-      failure = error;
+    socket.once('end', () => {
+      ended = true;
+      this.onEnd(socket);
     });
-    socket.once('close', () => this.onSocketClose(socket, connected, failure));
+    socket.on('error', (error) => {
+      failure ??= error;
+    });
+    socket.once('close', () => this.onSocketClose(socket, connected, ended, failure));
+  }
+
+  /**
+   * Closes the current connection because its data cannot be framed any more (the stream is
+   * out of step); `reason` is reported and the receiver connects again after the backoff delay.
+   */
+  protected dropConnection(reason: Error): void {
+    this.socket?.destroy(reason);
   }
 
   private onData(socket: Socket, chunk: Buffer): void {
@@ -140,12 +168,21 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
     }
   }
 
-  private onSocketClose(socket: Socket, connected: boolean, failure: unknown): void {
+  private onSocketClose(
+    socket: Socket,
+    connected: boolean,
+    ended: boolean,
+    failure: unknown,
+  ): void {
     if (socket !== this.socket || this.stopped) return;
     this.socket = undefined;
     this.paused = false;
+    if (connected && !this.handOverRemaining(ended)) return;
     const delay = this.backoff.next();
-    const reason = failure === undefined ? 'the server closed the connection' : messageOf(failure);
+    const reason =
+      failure === undefined
+        ? 'the server closed the connection'
+        : describeConnectionFailure(failure);
     if (connected) {
       const error = new SocketError(
         'SOCKET_CONNECTION_LOST',
@@ -174,6 +211,32 @@ export abstract class SocketReceiver<F, T> extends Receiver<T> {
       );
     }
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /**
+   * Hands over the complete frames still buffered (the receiver may have been paused), then
+   * counts and reports a frame whose end never arrived. `false` when handing over failed and
+   * the receiver is restarting.
+   */
+  private handOverRemaining(ended: boolean): boolean {
+    try {
+      if (!ended) this.framer.drain(this.emitRemaining);
+    } catch (error) {
+      this.restart(`Socket receiver for ${this.address} failed: ${messageOf(error)}`, error);
+      return false;
+    }
+    const bytes = this.framer.incompleteBytes();
+    this.framer.reset();
+    if (bytes === 0) return true;
+    this.truncated++;
+    const error = new SocketError(
+      'SOCKET_RECORD_TRUNCATED',
+      this.address,
+      `The connection to ${this.address} ended inside a record: its first ${bytes} bytes arrived, the rest never did, so it is dropped (${this.truncated} records cut short so far)`,
+    );
+    // Reported errors reach listeners and the context's logger.
+    this.reportError(error);
+    return true;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   ReconnectBackoff,
   ConfigurationError,
@@ -14,7 +14,8 @@ import {
   type ConnectionOptions,
   type ResolvedConnection,
 } from '../connection/connection-options.js';
-import { formatAddress, messageOf, SocketError } from '../socket-error.js';
+import { describeConnectionFailure, openConnection } from '../connection/open-connection.js';
+import { formatAddress, SocketError } from '../socket-error.js';
 
 /** Settings of {@link socketSink}. */
 export interface SocketSinkOptions<T> extends ConnectionOptions {
@@ -36,8 +37,9 @@ const KNOWN_OPTIONS = ['host', 'port', 'format', 'encoding', 'retries', ...CONNE
 const CHUNK_CHARACTERS = 1 << 16;
 
 /**
- * A sink writing records as lines of text to a TCP server, connecting as a client on the first
- * write and keeping the connection. A write resolves once its bytes were handed to the
+ * A sink writing records as lines of text to a TCP server (over TLS with the `tls` option, the
+ * server's certificate verified by default), connecting as a client on the first write and
+ * keeping the connection. A write resolves once its bytes were handed to the
  * operating system. When the connection fails, the partition is written again from its start on
  * a new connection (after capped exponential backoff, up to `retries` times), so lines may
  * repeat: the guarantee is `'at-least-once'` for the failures the sink sees. TCP does not say
@@ -85,7 +87,7 @@ export class SocketSink<T> implements Sink<T> {
           throw new SocketError(
             'SOCKET_WRITE_FAILED',
             this.address,
-            `Cannot write partition ${context.partition} of the batch at ${context.batchTime} ms (${records.length} records) to ${this.address} after ${attempt + 1} attempts: ${messageOf(error)}`,
+            `Cannot write partition ${context.partition} of the batch at ${context.batchTime} ms (${records.length} records) to ${this.address} after ${attempt + 1} attempts: ${describeConnectionFailure(error)}`,
             { cause: error },
           );
         }
@@ -127,9 +129,9 @@ export class SocketSink<T> implements Sink<T> {
   }
 
   private connect(): Promise<Socket> {
-    const { host, port, connectTimeout } = this.connection;
+    const { connectTimeout } = this.connection;
     return new Promise((resolve, reject) => {
-      const socket = createConnection({ host, port });
+      const { socket, readyEvent } = openConnection(this.connection);
       const onError = (error: Error): void => {
         socket.destroy();
         reject(error);
@@ -139,7 +141,7 @@ export class SocketSink<T> implements Sink<T> {
         onError(new Error(`connection timed out after ${connectTimeout} ms`)),
       );
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.once(readyEvent, () => {
         socket.removeListener('error', onError);
         socket.setTimeout(0);
         socket.setKeepAlive(true, 10_000);
